@@ -1,0 +1,197 @@
+"""Stage 4, render: the site graph -> HTML files, through Jinja templates.
+
+Each page kind gets an explicit, read-only context built here; templates see nothing else.
+Jinja runs with autoescape and StrictUndefined, so a misspelt variable fails the build.
+Pure: templates come in as a {name: source} mapping and pages go out as {path: bytes}.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+import jinja2
+from markupsafe import Markup
+
+from . import schema
+from .graph import PageKey, SiteGraph
+from .markdown_body import LINK_KINDS
+from .urls import BUILTIN_PAGES, page_path, relative, target_path
+
+_INTERNAL_HREF = re.compile(rf'href="({"|".join(LINK_KINDS)}):([^"#]*)(?:#([^"]*))?"')
+_KIND_LABELS = {"article": "Article", "pain-type": "Pain type", "exercise": "Exercise",
+                "person": "Person", "page": "Page"}
+EVIDENCE_LABELS = {
+    "guideline-supported": "Supported by clinical guidelines",
+    "some-evidence": "Some research evidence",
+    "low-evidence": "Little research evidence",
+    "expert-opinion": "Expert opinion only",
+}
+SOURCE_KIND_LABELS = {"guideline": "Clinical guideline", "systematic-review": "Systematic review",
+                      "study": "Research study", "article": "Article", "web-page": "Web page"}
+# The page kinds with a template of their own; the index pages share one.
+_TEMPLATES = {"article": "article.html", "pain-type": "pain_type.html",
+              "exercise": "exercise.html", "person": "person.html"}
+_INDEX_PAGES = {"articles": ("article", "Articles", "articles"),
+                "pain-types": ("pain-type", "Types of back pain", "pain_types"),
+                "exercises": ("exercise", "Exercises", "exercises"),
+                "people": ("person", "People", "people")}
+
+
+def human_date(value: dt.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def make_environment(templates: Mapping[str, str]) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.DictLoader(dict(templates)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["human_date"] = human_date
+    env.globals.update(EVIDENCE_LABELS=EVIDENCE_LABELS, SOURCE_KIND_LABELS=SOURCE_KIND_LABELS,
+                       KIND_LABELS=_KIND_LABELS)
+    return env
+
+
+def resolve_links(html: str, from_path: str) -> str:
+    """Rewrite `kind:slug#anchor` hrefs (left by the Markdown stage) to relative URLs."""
+    def replace(match: re.Match) -> str:
+        kind, slug, anchor = match.groups()
+        if kind == "source":
+            anchor = slug
+        return f'href="{relative(from_path, target_path(kind, slug), anchor or "")}"'
+    return _INTERNAL_HREF.sub(replace, html)
+
+
+class _Linker:
+    """URL helpers bound to the page being rendered."""
+
+    def __init__(self, from_path: str):
+        self.from_path = from_path
+
+    def url(self, kind: str, slug: str, anchor: str = "") -> str:
+        if kind == "source":
+            return relative(self.from_path, target_path(kind, slug), slug)
+        return relative(self.from_path, page_path(kind, slug), anchor)
+
+    def asset(self, name: str) -> str:
+        return relative(self.from_path, f"static/{name}")
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A ready-made link to another page, for templates."""
+    href: str
+    title: str
+    kind: str
+    summary: str
+
+
+def _title(entity) -> str:
+    return entity.name if isinstance(entity, schema.Person) else entity.title
+
+
+def _links(graph: SiteGraph, linker: "_Linker", keys) -> list[PageLink]:
+    links = []
+    for kind, slug in keys:
+        entity = graph.pages[(kind, slug)]
+        summary = entity.about if kind == "person" else entity.summary
+        links.append(PageLink(linker.url(kind, slug), _title(entity), kind, summary))
+    return links
+
+
+def _grouped(links: list[PageLink]) -> dict[str, list[PageLink]]:
+    groups: dict[str, list[PageLink]] = {}
+    for link in links:
+        if link.kind != "page":
+            groups.setdefault(link.kind, []).append(link)
+    return groups
+
+
+def _common(graph: SiteGraph, key: PageKey, path: str, title: str, description: str,
+            extra_css: tuple[str, ...] = ()) -> dict:
+    linker = _Linker(path)
+    content = graph.content
+    return {
+        "site": content.site, "key": key, "path": path, "title": title,
+        "description": description, "url": linker.url, "asset": linker.asset,
+        "nav": [(label, linker.url("page", slug), key == ("page", slug))
+                for slug, label in (("home", "Home"), ("pain-types", "Pain types"),
+                                    ("exercises", "Exercises"), ("articles", "Articles"),
+                                    ("about", "About"))],
+        "help_url": linker.url("article", content.site.warning_signs_page),
+    }
+
+
+def _page_context(graph: SiteGraph, key: PageKey) -> dict:
+    kind, slug = key
+    entity = graph.pages[key]
+    path = page_path(kind, slug)
+    is_person = kind == "person"
+    context = _common(graph, key, path, _title(entity),
+                      entity.about if is_person else entity.summary)
+    linker = _Linker(path)
+    body = graph.bodies.get(key)
+    context.update(
+        page=entity,
+        body=Markup(resolve_links(body.html, path)) if body else Markup(""),
+        citations=[graph.content.sources[s] for s in graph.citations.get(key, ())],
+        linked_from=_grouped(_links(graph, linker, graph.links_in.get(key, ()))),
+        experts=_links(graph, linker, (("person", p) for p in getattr(entity, "experts", ()))),
+        pain_types=_links(graph, linker, (("pain-type", p)
+                                          for p in getattr(entity, "pain_types", ()))),
+        exercises=_links(graph, linker, (("exercise", p)
+                                         for p in getattr(entity, "exercises", ()))),
+    )
+    if not is_person:
+        review = entity.review
+        context["reviewer"] = (_links(graph, linker, [("person", review.reviewer)])[0]
+                               if review.reviewer else None)
+        context["related"] = _links(graph, linker, (("article", s) for s in entity.related))
+    return context
+
+
+def _index_context(graph: SiteGraph, slug: str) -> dict:
+    kind, title, attr = _INDEX_PAGES[slug]
+    path = BUILTIN_PAGES[slug]
+    intro = {"articles": "Everything the guide explains, one topic per page.",
+             "pain-types": "Ways to describe what your back pain feels like. They help you "
+                           "talk about it; they are not a diagnosis.",
+             "exercises": "Exercises for a stronger, less painful back, each with steps, "
+                          "how much to do and when to stop.",
+             "people": "The people this guide quotes or cites, and their role."}[slug]
+    context = _common(graph, ("page", slug), path, title, intro)
+    keys = ((kind, s) for s in getattr(graph.content, attr))
+    context.update(entries=_links(graph, _Linker(path), keys), intro=intro)
+    return context
+
+
+def _sources_context(graph: SiteGraph) -> dict:
+    path = BUILTIN_PAGES["sources"]
+    context = _common(graph, ("page", "sources"), path, "Sources",
+                      "Every source this guide cites, with the pages that cite it.")
+    linker = _Linker(path)
+    context.update(sources=list(graph.content.sources.values()),
+                   cited_by={s: _links(graph, linker, keys) for s, keys in graph.cited_by.items()})
+    return context
+
+
+def page_contexts(graph: SiteGraph) -> dict[str, tuple[str, Mapping]]:
+    """{output path: (template name, read-only context)} for every page of the site."""
+    result: dict[str, tuple[str, Mapping]] = {}
+    for key in graph.pages:
+        kind, slug = key
+        template = _TEMPLATES.get(kind) or ("home.html" if slug == "home" else "article.html")
+        result[page_path(kind, slug)] = (template, MappingProxyType(_page_context(graph, key)))
+    for slug in _INDEX_PAGES:
+        result[BUILTIN_PAGES[slug]] = ("list.html", MappingProxyType(_index_context(graph, slug)))
+    result[BUILTIN_PAGES["sources"]] = ("sources.html",
+                                        MappingProxyType(_sources_context(graph)))
+    return result
+
+
+def render_pages(graph: SiteGraph, templates: Mapping[str, str]) -> dict[str, bytes]:
+    env = make_environment(templates)
+    return {path: env.get_template(name).render(context).encode("utf-8")
+            for path, (name, context) in sorted(page_contexts(graph).items())}

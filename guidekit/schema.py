@@ -1,0 +1,201 @@
+"""The content model: one frozen dataclass per kind of thing an editor writes.
+
+This module is the schema. Each field's `doc` is what editors read in docs/content-reference.md,
+which is generated from here (`python build.py docs`) and checked by a test, so the two cannot
+drift. A field without a default is required. `ref` names the kind a slug must point to.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal, Mapping, Optional
+
+SLUG_PATTERN = r"[a-z0-9]+(-[a-z0-9]+)*"
+
+ReviewStatus = Literal["awaiting-review", "reviewed"]
+SourceKind = Literal["guideline", "systematic-review", "study", "article", "web-page"]
+Role = Literal["quoted-expert", "source-reviewer", "clinical-reviewer"]
+EvidenceLevel = Literal["guideline-supported", "some-evidence", "low-evidence", "expert-opinion"]
+
+
+def doc(text: str, *, ref: str | None = None, example=None, **kwargs):
+    """Declare a field with its editor documentation (and the kind of slug it refers to)."""
+    meta = {"doc": text, "ref": ref, "example": example}
+    return field(metadata=meta, **kwargs)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Review:
+    """The clinical review record of one page."""
+
+    status: ReviewStatus = doc(
+        "`awaiting-review` until a named clinician has checked this page, then `reviewed`.",
+        example="awaiting-review")
+    next_review: dt.date = doc(
+        "When the page is next due for review (YYYY-MM-DD). The build warns once it has passed.",
+        example="2027-05-01")
+    reviewer: Optional[str] = doc(
+        "Slug of the person (in people.yaml, with the role `clinical-reviewer`) who reviewed "
+        "this page. Only with status `reviewed`; never name someone who has not reviewed it.",
+        ref="person", example="jane-doe", default=None)
+    reviewed_on: Optional[dt.date] = doc(
+        "The date of that review (YYYY-MM-DD). Only with status `reviewed`.", example="2026-11-01",
+        default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PageMeta:
+    """Keys every guide page has (articles, pain types, exercises, home and about)."""
+
+    slug: str
+    source_path: str
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    title: str = doc("The page title, in plain words, e.g. `Plank` or `Muscle-related pain`.")
+    summary: str = doc("One or two plain sentences: shown under the title, in lists and in "
+                       "search results, and used as the page description.")
+    sources: tuple[str, ...] = doc("Slugs of the sources (in sources.yaml) this page relies on. "
+                                   "At least one.", ref="source", example=["nhs-back-pain"])
+    review: Review = doc("The clinical review record (see Review below).")
+    updated: dt.date = doc("When the guidance on this page last changed (YYYY-MM-DD).",
+                           example="2026-11-25")
+    change_note: str = doc("What changed on that date, in one plain sentence. Shown on the page "
+                           "and in the feed of guidance changes.")
+    aliases: tuple[str, ...] = doc(
+        "Everyday words readers might use for this topic (for search), e.g. `slipped disc`.",
+        default=(), example=["sore back"])
+    related: tuple[str, ...] = doc("Slugs of articles to suggest at the end of the page.",
+                                        default=(), ref="article", example=["warning-signs"])
+    body: str = ""
+    body_line: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Article(PageMeta):
+    """A guide article: `content/articles/SLUG.md`. Also `content/home.md` and `content/about.md`."""
+
+    pain_types: tuple[str, ...] = doc("Slugs of the pain types this article is about.",
+                                           default=(), ref="pain-type", example=["disc-related"])
+    exercises: tuple[str, ...] = doc("Slugs of exercises this article recommends.",
+                                          default=(), ref="exercise", example=["plank"])
+    experts: tuple[str, ...] = doc("Slugs of people quoted on this page (in people.yaml).",
+                                        default=(), ref="person", example=["jordan-metzl"])
+
+
+@dataclass(frozen=True, kw_only=True)
+class PainType(PageMeta):
+    """A kind of back pain: `content/pain-types/SLUG.md`. The body says how it feels, who it
+    affects, what helps and when to see a doctor."""
+
+    typical_signs: tuple[str, ...] = doc("Short phrases: how this pain tends to feel.",
+                                         example=["Pain on one side of the spine"])
+    warning_signs: tuple[str, ...] = doc("Signs that mean this is not a self-care problem. "
+                                         "Shown in a 'get help' box.",
+                                         example=["Pain spreading below the knee"])
+    exercises: tuple[str, ...] = doc("Slugs of exercises that may help.", default=(),
+                                          ref="exercise", example=["bird-dog"])
+    experts: tuple[str, ...] = doc("Slugs of people quoted on this page.", default=(),
+                                        ref="person", example=["john-vasudevan"])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exercise(PageMeta):
+    """One exercise: `content/exercises/SLUG.md`. The body (optional) adds detail."""
+
+    steps: tuple[str, ...] = doc("The steps, in order; shown as a numbered list.",
+                                 example=["Lie face down."])
+    dose: str = doc("How much and how often, e.g. `3 holds of 20 seconds, 3 days a week`.")
+    progression: str = doc("How to make it harder (or easier) over time.")
+    cautions: tuple[str, ...] = doc("Who should take care, and how.",
+                                    example=["Keep your hips level."])
+    stop_if: tuple[str, ...] = doc("When to stop and get advice.",
+                                   example=["Pain spreads down your leg."])
+    evidence_level: EvidenceLevel = doc(
+        "How strong the evidence is: `guideline-supported`, `some-evidence`, `low-evidence` "
+        "or `expert-opinion`.")
+    evidence_note: str = doc("One or two sentences on what the evidence says, with who says it.")
+    experts: tuple[str, ...] = doc("Slugs of people quoted on this page.", default=(),
+                                        ref="person", example=["jordan-metzl"])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Person:
+    """Someone quoted by, or reviewing, the guide: an entry in `content/people.yaml`."""
+
+    slug: str
+    source_path: str
+    line: int
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    name: str = doc("Full name with title as they use it, e.g. `Jordan Metzl, M.D.`.")
+    credentials: str = doc("Qualifications and post, exactly as a cited source states them.")
+    roles: tuple[Role, ...] = doc(
+        "One or more of `quoted-expert` (quoted in a cited source), `source-reviewer` (reviewed "
+        "a cited source, not this guide) and `clinical-reviewer` (signs off this guide's pages).",
+        example=["quoted-expert"])
+    about: str = doc("A sentence or two, in the guide's own words, on who they are here.")
+    sources: tuple[str, ...] = doc("Slugs of the sources that state these credentials.",
+                                   ref="source", example=["runners-world-2025"])
+    affiliation: str = doc("Where they work, as the source states it.", default="")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """A citation: an entry in `content/sources.yaml`."""
+
+    slug: str
+    source_path: str
+    line: int
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    title: str = doc("The title, exactly as published.")
+    kind: SourceKind = doc("`guideline`, `systematic-review`, `study`, `article` or `web-page`.")
+    publisher: str = doc("The publisher, or the journal with volume and pages.")
+    year: int = doc("Year of publication (or of the version cited).", example=2020)
+    authors: str = doc("Authors, e.g. `Maselli F, et al.`.", default="")
+    url: str = doc("A web address (https://...). A source needs a url, a doi, or both.",
+                        default="")
+    doi: str = doc("The DOI, e.g. `10.1186/s12891-020-03357-4`.", default="")
+    note: str = doc("What this source is used for, or a caveat, in one sentence.",
+                         default="")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteConfig:
+    """Site-wide settings: `content/site.yaml`."""
+
+    source_path: str
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    title: str = doc("The guide's name.")
+    description: str = doc("One sentence describing the guide (home page description).")
+    publisher: str = doc("Who publishes the guide (named publisher, shown on every page).")
+    language: str = doc("The page language code.", default="en")
+    emergency_number: str = doc("The number to call in an emergency, e.g. `999`.",
+                                     default="999")
+    urgent_advice: str = doc("Where to get urgent advice, in plain words.",
+                                  default="call 111 or your doctor")
+    warning_signs_page: str = doc("Slug of the article listing the warning signs; every page "
+                                  "links to it under 'Get help now'.", ref="article",
+                                  example="warning-signs")
+    conflicts_of_interest: str = doc("The publisher's declared conflicts of interest.",
+                                          default="None declared.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Content:
+    """Everything in content/, validated. Mappings are keyed by slug, in slug order."""
+
+    site: SiteConfig
+    home: Article
+    about: Article
+    articles: Mapping[str, Article]
+    pain_types: Mapping[str, PainType]
+    exercises: Mapping[str, Exercise]
+    people: Mapping[str, Person]
+    sources: Mapping[str, Source]
+
+
+ENTRY_FIELDS = ("slug", "source_path", "line", "lines", "body", "body_line")
+
+
+def editor_fields(cls) -> list[dataclasses.Field]:
+    """The fields an editor writes for `cls`, in declaration order."""
+    return [f for f in dataclasses.fields(cls) if f.name not in ENTRY_FIELDS]

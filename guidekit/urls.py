@@ -1,0 +1,46 @@
+"""Where every page is written, and relative links between them.
+
+Links are relative and name files (never directories), so the site works under any subpath of
+a static host and when opened from disk (file://).
+"""
+from __future__ import annotations
+
+import posixpath
+
+# Pages the site always has, addressed from Markdown as `page:NAME`.
+BUILTIN_PAGES = {
+    "home": "index.html",
+    "about": "about.html",
+    "sources": "sources.html",
+    "articles": "articles/index.html",
+    "pain-types": "pain-types/index.html",
+    "exercises": "exercises/index.html",
+    "people": "people/index.html",
+}
+
+# Folder for each kind of page that has one file per slug.
+KIND_FOLDERS = {"article": "articles", "pain-type": "pain-types", "exercise": "exercises",
+                "person": "people"}
+
+
+def page_path(kind: str, slug: str) -> str:
+    """The output file of a page, relative to the site root."""
+    if kind == "page":
+        return BUILTIN_PAGES[slug]
+    return f"{KIND_FOLDERS[kind]}/{slug}.html"
+
+
+def target_path(kind: str, slug: str) -> str:
+    """The output file a `kind:slug` link points to (sources share one page)."""
+    if kind == "source":
+        return BUILTIN_PAGES["sources"]
+    return page_path(kind, slug)
+
+
+def relative(from_path: str, to_path: str, anchor: str = "") -> str:
+    """A relative URL from one output file to another (or to an anchor on the same page)."""
+    fragment = f"#{anchor}" if anchor else ""
+    if to_path == from_path and fragment:
+        return fragment
+    start = posixpath.dirname(from_path) or "."
+    return posixpath.relpath(to_path, start) + fragment

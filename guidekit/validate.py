@@ -1,0 +1,256 @@
+"""Stage 2, validate: check raw documents against the schema and build the typed model.
+
+Every problem is collected (never raised one at a time), each naming file, line and field, and
+what to do about it. Cross-references between entities are checked later, in the graph stage.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import re
+import types
+import typing
+from functools import cache
+
+from . import schema
+from .load import RawDocument
+from .problems import Problem, error
+from .yaml_lines import LineList, LineMap
+
+SLUG_RE = re.compile(rf"^{schema.SLUG_PATTERN}$")
+_KIND_CLASS = {"article": schema.Article, "pain-type": schema.PainType,
+               "exercise": schema.Exercise, "home": schema.Article, "about": schema.Article}
+_SLUG_FROM_FILE = ("article", "pain-type", "exercise")
+
+
+@cache
+def _hints(cls) -> dict:
+    return typing.get_type_hints(cls)
+
+
+def _describe(value) -> str:
+    if isinstance(value, bool):
+        return "yes/no"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a group of keys"
+    if value is None:
+        return "empty"
+    if isinstance(value, dt.date):
+        return "a date"
+    return "text"
+
+
+class _Checker:
+    """Converts YAML values to the schema's types, collecting problems for one file."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[Problem] = []
+        self.lines: dict[str, int] = {}
+
+    def fail(self, line: int, field: str, message: str) -> None:
+        self.problems.append(error(self.path, line, field, message))
+
+    def entity(self, cls, data: LineMap, prefix: str = "", **fixed):
+        """Build `cls` from a YAML mapping, or return None (with problems) if it cannot be."""
+        fields = {f.name: f for f in schema.editor_fields(cls)}
+        ok = True
+        for key in data:
+            if key not in fields:
+                ok = False
+                close = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
+                hint = (f"did you mean `{close[0]}`?" if close
+                        else f"the keys allowed here are: {', '.join(fields)}")
+                self.fail(data.key_lines[key], prefix + key, f"unknown key; {hint}")
+        values = {}
+        for name, f in fields.items():
+            dotted = prefix + name
+            if name not in data:
+                if f.default is dataclasses.MISSING:
+                    ok = False
+                    self.fail(data.line, dotted, f"required key is missing; add `{name}:` "
+                                                 f"({f.metadata['doc']})")
+                continue
+            line = data.key_lines[name]
+            self.lines[dotted] = line
+            converted = self.value(data[name], _hints(cls)[name], line, dotted, f)
+            if converted is _INVALID:
+                ok = False
+            else:
+                values[name] = converted
+        if not ok:
+            return None
+        return cls(**values, **fixed)
+
+    def value(self, value, hint, line: int, field: str, f: dataclasses.Field):
+        origin = typing.get_origin(hint)
+        args = typing.get_args(hint)
+        if origin in (typing.Union, types.UnionType):
+            if value is None:
+                return None
+            hint = next(a for a in args if a is not type(None))
+            return self.value(value, hint, line, field, f)
+        if origin is typing.Literal:
+            if value in args:
+                return value
+            close = difflib.get_close_matches(str(value), [str(a) for a in args], n=1)
+            hint_text = f"did you mean `{close[0]}`?" if close else "use one of"
+            self.fail(line, field, f"`{value}` is not allowed; {hint_text} "
+                                   f"({', '.join(f'`{a}`' for a in args)})")
+            return _INVALID
+        if origin is tuple:
+            return self.sequence(value, args[0], line, field, f)
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, LineMap):
+                self.fail(line, field, f"should be a group of keys, not {_describe(value)} "
+                                       f"(see the example in docs/content-reference.md)")
+                return _INVALID
+            result = self.entity(hint, value, prefix=field + ".")
+            return _INVALID if result is None else result
+        return self.scalar(value, hint, line, field)
+
+    def sequence(self, value, item_hint, line, field, f):
+        if not isinstance(value, LineList):
+            self.fail(line, field, f"should be a list (one `- item` per line), not "
+                                   f"{_describe(value)}")
+            return _INVALID
+        if not value and f.default is dataclasses.MISSING:
+            self.fail(line, field, "the list is empty; add at least one item")
+            return _INVALID
+        items = []
+        for i, (item, item_line) in enumerate(zip(value, value.item_lines)):
+            self.lines[f"{field}.{i}"] = item_line
+            converted = self.value(item, item_hint, item_line, field, f)
+            if converted is _INVALID:
+                return _INVALID
+            items.append(converted)
+        if f.metadata.get("ref"):
+            seen = set()
+            for item, item_line in zip(items, value.item_lines):
+                if item in seen:
+                    self.fail(item_line, field, f"`{item}` is listed twice; keep one")
+                    return _INVALID
+                seen.add(item)
+        return tuple(items)
+
+    def scalar(self, value, hint, line, field):
+        if hint is str:
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+            if isinstance(value, str) or value is None:
+                self.fail(line, field, "is empty; write the text after the colon")
+            else:
+                self.fail(line, field, f"should be text, not {_describe(value)}; "
+                                       "put the value in quotes")
+            return _INVALID
+        if hint is int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            self.fail(line, field, f"should be a whole number, not {_describe(value)}")
+            return _INVALID
+        if hint is dt.date:
+            if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+                return value
+            self.fail(line, field, f"should be a date written YYYY-MM-DD (e.g. 2026-11-25), "
+                                   f"not `{value}`")
+            return _INVALID
+        raise TypeError(f"schema type {hint!r} has no converter")  # a bug in schema.py
+
+
+_INVALID = object()
+
+
+def _page(doc: RawDocument):
+    checker = _Checker(doc.path)
+    if doc.kind in _SLUG_FROM_FILE and not SLUG_RE.match(doc.slug):
+        checker.fail(0, "slug", f"the file name `{doc.slug}` is not a valid slug; use lower-case "
+                                f"letters, digits and single hyphens, e.g. `side-plank.md`")
+        return None, checker.problems
+    cls = _KIND_CLASS[doc.kind]
+    page = checker.entity(cls, doc.data, slug=doc.slug, source_path=doc.path,
+                          body=doc.body, body_line=doc.body_line)
+    if page is not None:
+        page = dataclasses.replace(page, lines=checker.lines)
+    return page, checker.problems
+
+
+def _entries(doc: RawDocument, cls):
+    """Entries of a YAML file keyed by slug (people.yaml, sources.yaml)."""
+    checker = _Checker(doc.path)
+    entries = {}
+    for slug, data in doc.data.items():
+        line = doc.data.key_lines[slug]
+        if not SLUG_RE.match(slug):
+            checker.fail(line, slug, "is not a valid slug; use lower-case letters, digits and "
+                                     "single hyphens, e.g. `nice-ng59`")
+            continue
+        if not isinstance(data, LineMap):
+            checker.fail(line, slug, f"should be a group of keys, not {_describe(data)}")
+            continue
+        checker.lines = {}
+        entry = checker.entity(cls, data, prefix=f"{slug}.", slug=slug, source_path=doc.path,
+                               line=line)
+        if entry is not None:
+            entries[slug] = dataclasses.replace(entry, lines=checker.lines)
+    return entries, checker.problems
+
+
+def _source_rules(sources: dict) -> list[Problem]:
+    problems = []
+    for s in sources.values():
+        if not s.url and not s.doi:
+            problems.append(error(s.source_path, s.line, f"{s.slug}.url",
+                                  "a source needs a `url:` or a `doi:` so readers can find it"))
+        if s.url and not s.url.startswith("https://"):
+            problems.append(error(s.source_path, s.lines.get(f"{s.slug}.url", s.line),
+                                  f"{s.slug}.url", "use a full https:// address"))
+    return problems
+
+
+def validate(docs: list[RawDocument]):
+    """Build the Content model. Returns (Content or None, problems)."""
+    problems: list[Problem] = []
+    singles = {}
+    pages = {"article": {}, "pain-type": {}, "exercise": {}}
+    page_paths = {}
+    for doc in sorted(docs, key=lambda d: d.path):
+        if doc.kind in ("site", "people", "sources"):
+            if doc.kind == "site":
+                checker = _Checker(doc.path)
+                site = checker.entity(schema.SiteConfig, doc.data, source_path=doc.path)
+                problems += checker.problems
+                singles["site"] = site and dataclasses.replace(site, lines=checker.lines)
+            else:
+                cls = schema.Person if doc.kind == "people" else schema.Source
+                singles[doc.kind], found = _entries(doc, cls)
+                problems += found
+        elif doc.kind in ("home", "about"):
+            singles[doc.kind], found = _page(doc)
+            problems += found
+        elif doc.kind in pages:
+            page, found = _page(doc)
+            problems += found
+            if doc.slug in page_paths.get(doc.kind, {}):
+                problems.append(error(doc.path, 0, "slug", f"the slug `{doc.slug}` is already "
+                                      f"used by {page_paths[doc.kind][doc.slug]}; rename one file"))
+                continue
+            page_paths.setdefault(doc.kind, {})[doc.slug] = doc.path
+            if page is not None:
+                pages[doc.kind][doc.slug] = page
+    problems += _source_rules(singles.get("sources") or {})
+    if problems or any(singles.get(k) is None for k in ("site", "home", "about", "people",
+                                                           "sources")):
+        return None, problems
+    content = schema.Content(
+        site=singles["site"], home=singles["home"], about=singles["about"],
+        articles=dict(sorted(pages["article"].items())),
+        pain_types=dict(sorted(pages["pain-type"].items())),
+        exercises=dict(sorted(pages["exercise"].items())),
+        people=dict(sorted(singles["people"].items())),
+        sources=dict(sorted(singles["sources"].items())))
+    return content, problems

@@ -1,0 +1,84 @@
+"""YAML parsing that remembers the line of every key and list item, for error messages."""
+from __future__ import annotations
+
+import yaml
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineMap(dict):
+    """A YAML mapping; `key_lines[key]` is the 1-based line where the key was written."""
+
+    line = 0
+    key_lines: dict
+
+
+class LineList(list):
+    """A YAML sequence; `item_lines[i]` is the 1-based line of item i."""
+
+    line = 0
+    item_lines: list
+
+
+class YamlError(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _Loader(_BaseLoader):
+    pass
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
+    result = LineMap()
+    result.line = node.start_mark.line + 1 + loader.line_offset
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1 + loader.line_offset
+        if not isinstance(key, (str, int)):
+            raise YamlError(line, "a key must be a plain word followed by a colon")
+        key = str(key)
+        if key in result:
+            loader.duplicates.append((line, key, result.key_lines[key]))
+            continue
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = line
+    return result
+
+
+def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(item, deep=True) for item in node.value)
+    result.line = node.start_mark.line + 1 + loader.line_offset
+    result.item_lines = [item.start_mark.line + 1 + loader.line_offset for item in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+
+
+def parse_yaml(text: str, line_offset: int = 0):
+    """Parse one YAML document. Returns (data, duplicates) where duplicates lists
+    (line, key, first_line) for keys written twice in one mapping.
+
+    Raises YamlError with the parser's line and column on a syntax error.
+    """
+    loader = _Loader(text)
+    loader.line_offset = line_offset
+    loader.duplicates = []
+    try:
+        return loader.get_single_data(), loader.duplicates
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = (mark.line + 1 + line_offset) if mark else line_offset + 1
+        column = f" (column {mark.column + 1})" if mark else ""
+        what = e.problem or e.context or "invalid YAML"
+        raise YamlError(line, f"YAML syntax error{column}: {what}. Check the quotes, colons and "
+                              "indentation on this line and the one before it.") from e
+    except yaml.YAMLError as e:
+        raise YamlError(line_offset + 1, f"YAML error: {e}") from e
+    finally:
+        loader.dispose()
