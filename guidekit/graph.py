@@ -88,6 +88,8 @@ def _anchors(key: PageKey, content: schema.Content, bodies) -> set[str]:
 
 
 def _exists(kind: str, slug: str, content: schema.Content, pages) -> bool:
+    if (kind, slug) in content.broken:
+        return True
     if kind == "page":
         return slug in BUILTIN_PAGES
     if kind == "source":
@@ -109,6 +111,8 @@ def build_graph(content: schema.Content, bodies: Mapping[PageKey, MarkdownResult
             if not _exists(kind, slug, content, pages):
                 problems.append(error(entity.source_path, _line(entity, line_key), field,
                                       _missing(kind, slug, content, pages)))
+            elif (kind, slug) in content.broken:
+                continue
             elif kind == "source":
                 cites.setdefault(key, []).append(slug)
             elif key in pages:
@@ -124,6 +128,8 @@ def build_graph(content: schema.Content, bodies: Mapping[PageKey, MarkdownResult
             where = (entity.source_path, entity.body_line + link.line - 1, "body")
             if not _exists(*target, content, pages):
                 problems.append(error(*where, _missing(*target, content, pages)))
+                continue
+            if target in content.broken:
                 continue
             if link.kind == "source":
                 cites[key].append(link.slug)
@@ -171,7 +177,9 @@ def _missing(kind: str, slug: str, content: schema.Content, pages) -> str:
     else:
         known = [s for k, s in pages if k == kind]
     close = difflib.get_close_matches(slug, known, n=1, cutoff=0.6)
-    hint = f"did you mean `{close[0]}`?" if close else f"check the spelling ({len(known)} known)"
+    listed = ", ".join(sorted(known)[:8]) + (", ..." if len(known) > 8 else "")
+    hint = f"did you mean `{close[0]}`?" if close else (
+        f"check the spelling; known: {listed}" if known else "there are none yet")
     where = {"source": "content/sources.yaml", "person": "content/people.yaml",
              "page": "the built-in pages"}.get(kind, f"content/{kind}s/")
     return f"there is no {kind} `{slug}` in {where}; {hint}"

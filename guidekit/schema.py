@@ -191,6 +191,9 @@ class Content:
     exercises: Mapping[str, Exercise]
     people: Mapping[str, Person]
     sources: Mapping[str, Source]
+    # (kind, slug) of entries that exist but failed validation: already reported, so
+    # references to them are not reported again.
+    broken: frozenset[tuple[str, str]] = frozenset()
 
 
 ENTRY_FIELDS = ("slug", "source_path", "line", "lines", "body", "body_line")
