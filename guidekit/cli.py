@@ -23,6 +23,11 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--strict", action="store_true",
                         help="treat warnings as errors: the gate before publishing")
     common.add_argument("--timings", action="store_true", help="print the time of each stage")
+    common.add_argument("--cache", type=Path, default=Path(".cache"),
+                        help="keep parsed pages here so rebuilds only redo what changed "
+                             "(default: .cache)")
+    common.add_argument("--no-cache", dest="cache", action="store_const", const=None,
+                        help="build everything from scratch, without reading or writing the cache")
     parser = argparse.ArgumentParser(
         prog="build.py", description="Build the health guide in content/ into a static site.",
         epilog="With no command, `build` runs: `python build.py --strict` builds content/ into "
@@ -74,6 +79,7 @@ def _print_report(report: pipeline.BuildReport, action: str, timings: bool) -> N
     if timings:
         for stage, seconds in report.timings.items():
             print(f"  {stage:<10} {seconds * 1000:8.1f} ms")
+        print(f"  cache: {report.reused} results reused, {report.computed} worked out")
     n = len(report.warnings)
     print(f"{action} {report.pages} pages ({report.files} files) in "
           f"{report.seconds:.2f} s; {n} warning{'s' if n != 1 else ''}.")
@@ -87,9 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "docs":
         return _docs(args.check)
     out = getattr(args, "out", Path("site"))
-    paths = pipeline.Paths(content=args.content, templates=args.templates, out=out)
+    paths = pipeline.Paths(content=args.content, templates=args.templates, out=out,
+                           cache=args.cache)
+    memo = pipeline.open_memo(paths)
     try:
-        report = pipeline.build(paths, strict=args.strict, write_output=args.command == "build")
+        report = pipeline.build(paths, strict=args.strict, write_output=args.command == "build",
+                                memo=memo)
     except BuildFailed as failure:
         print(format_problems(failure.problems), file=sys.stderr)
         print(f"Nothing was written; {out} is unchanged." if args.command == "build"
@@ -98,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     except OutputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    pipeline.save_memo(paths, memo)
     action = f"Built {out}/ with" if args.command == "build" else "Checked"
     _print_report(report, action, args.timings)
     return 0

@@ -6,14 +6,21 @@ render pages -> write atomically.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+import pickle
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import markdown
+import yaml
+
 from . import graph as graph_stage
 from . import load, render, validate, write
+from .cache import Memo, fingerprint
 from .markdown_body import render_markdown
 from .problems import BuildFailed, Problem, errors_in, warnings_in
 
@@ -24,6 +31,8 @@ class BuildReport:
     files: int = 0
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    reused: int = 0     # results of per-file work taken from the cache
+    computed: int = 0   # ... and worked out afresh
 
     @contextmanager
     def timed(self, stage: str):
@@ -41,6 +50,7 @@ class Paths:
     content: Path
     templates: Path
     out: Path
+    cache: Path | None = None   # the cache folder; None builds from scratch
 
     def display(self, path: Path) -> str:
         """How to show a path to the editor: relative to the working folder when inside it."""
@@ -69,15 +79,70 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return files
 
 
+def generator_fingerprint() -> bytes:
+    """What cached results depend on besides the content: this package's code and the
+    versions of the libraries that shape them."""
+    package = Path(__file__).resolve().parent
+    sources = {p.name: p.read_bytes() for p in package.glob("*.py")}
+    versions = {"python": sys.version, "markdown": markdown.__version__,
+                "pyyaml": yaml.__version__, "pickle": str(pickle.HIGHEST_PROTOCOL)}
+    return fingerprint(sources, versions)
+
+
+def _cache_file(paths: Paths) -> Path:
+    """One file per content folder, so builds of different folders do not evict each other."""
+    folder = hashlib.blake2b(str(paths.content.resolve()).encode(), digest_size=8).hexdigest()
+    return paths.cache / "guidekit" / f"memo-{folder}.pickle"
+
+
+def open_memo(paths: Paths) -> Memo:
+    """The memo saved by the last build of this content folder (empty if none, or no cache)."""
+    entries = {}
+    if paths.cache is not None:
+        try:
+            with open(_cache_file(paths), "rb") as f:
+                entries = pickle.load(f)
+        except FileNotFoundError:
+            pass
+        except Exception:  # noqa: BLE001 - damaged, or pickled by another version: start afresh
+            entries = {}
+    return Memo(generator_fingerprint(), entries if isinstance(entries, dict) else {})
+
+
+def save_memo(paths: Paths, memo: Memo) -> None:
+    """Keep what this build used for the next one (written whole, then renamed into place)."""
+    if paths.cache is None or not memo.changed:
+        return
+    target = _cache_file(paths)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    with open(staging, "wb") as f:
+        pickle.dump(memo.entries(), f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(staging, target)
+
+
+def render_bodies(pages: dict, memo: Memo) -> dict:
+    """The Markdown of every page with a body. A map over the bodies not already in the memo
+    (each a pure function of its text), so a process pool can take the map over."""
+    keys = {key: memo.key("markdown", entity.body) for key, entity in pages.items()
+            if getattr(entity, "body", "").strip()}
+    todo = {k: pages[key].body for key, k in keys.items() if k not in memo}
+    for k, result in zip(todo, map(render_markdown, todo.values())):
+        memo.put(k, result)
+    return {key: memo.get(k) for key, k in keys.items()}
+
+
 def _fail_if_needed(problems: list[Problem], strict: bool) -> None:
     blocking = problems if strict else errors_in(problems)
     if blocking:
         raise BuildFailed(problems if strict else blocking)
 
 
-def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=None):
+def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=None,
+              memo: Memo | None = None):
     """Stages 1-3: read, validate and link the content. Returns the site graph, or raises
-    BuildFailed listing every problem found."""
+    BuildFailed listing every problem found. Per-file work found in `memo` is reused."""
+    memo = memo if memo is not None else Memo(b"")
     if not paths.content.is_dir():
         raise BuildFailed([Problem(paths.display(paths.content), 0, "content",
                                    "this content folder does not exist; check --content")])
@@ -87,7 +152,8 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
         problems = load.missing_files(files, root)
         docs, unreadable = [], set()
         for rel, raw in files.items():
-            doc, found = load.parse_file(rel, raw, root)
+            doc, found = memo.cached(memo.key("parse", root, rel, raw),
+                                     lambda: load.parse_file(rel, raw, root))
             problems += found
             if doc is not None:
                 docs.append(doc)
@@ -99,13 +165,12 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
     if content is None:
         raise BuildFailed(errors_in(problems))
     with report.timed("markdown"):
-        pages = graph_stage.page_entities(content)
-        bodies = {key: render_markdown(entity.body) for key, entity in pages.items()
-                  if getattr(entity, "body", "").strip()}
+        bodies = render_bodies(graph_stage.page_entities(content), memo)
     with report.timed("graph"):
         site_graph, found = graph_stage.build_graph(content, bodies, today or build_date())
         problems += found
     report.warnings = warnings_in(problems)
+    report.reused, report.computed = memo.hits, memo.misses
     _fail_if_needed(problems, strict)
     return site_graph
 
@@ -123,13 +188,14 @@ def render_site(paths: Paths, site_graph, report: BuildReport) -> dict[str, byte
 
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
-          today=None) -> BuildReport:
+          today=None, memo: Memo | None = None) -> BuildReport:
     """The whole build. Raises BuildFailed (every problem) or OutputError; on failure the
-    previous output folder is untouched."""
+    previous output folder is untouched. `memo` (see open_memo) makes rebuilds fast; the
+    output is the same with or without it."""
     report = BuildReport()
     if write_output:
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
-    site_graph = load_site(paths, report, strict, today)
+    site_graph = load_site(paths, report, strict, today, memo)
     files = render_site(paths, site_graph, report)
     report.files = len(files)
     if write_output:
