@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import markdown
+import syllapy
 import yaml
 
 from . import graph as graph_stage
-from . import load, render, validate, write
+from . import load, readability, render, validate, write
 from .cache import Memo, fingerprint
 from .markdown_body import render_markdown
 from .problems import BuildFailed, Problem, errors_in, warnings_in
@@ -31,6 +32,7 @@ class BuildReport:
     files: int = 0
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    reading_grades: dict[tuple[str, str], float] = field(default_factory=dict)
     reused: int = 0     # results of per-file work taken from the cache
     computed: int = 0   # ... and worked out afresh
 
@@ -85,7 +87,8 @@ def generator_fingerprint() -> bytes:
     package = Path(__file__).resolve().parent
     sources = {p.name: p.read_bytes() for p in package.glob("*.py")}
     versions = {"python": sys.version, "markdown": markdown.__version__,
-                "pyyaml": yaml.__version__, "pickle": str(pickle.HIGHEST_PROTOCOL)}
+                "pyyaml": yaml.__version__, "syllapy": syllapy.__version__,
+                "pickle": str(pickle.HIGHEST_PROTOCOL)}
     return fingerprint(sources, versions)
 
 
@@ -132,6 +135,17 @@ def render_bodies(pages: dict, memo: Memo) -> dict:
     return {key: memo.get(k) for key, k in keys.items()}
 
 
+def reading_grades(pages: dict, bodies: dict, memo: Memo) -> dict:
+    """The reading grade of every guide page (people's pages are not graded)."""
+    grades = {}
+    for key, entity in pages.items():
+        if key[0] == "person":
+            continue
+        k = memo.key("grade", *readability.field_prose(entity), getattr(entity, "body", ""))
+        grades[key] = memo.cached(k, lambda: readability.page_grade(entity, bodies.get(key)))
+    return grades
+
+
 def _fail_if_needed(problems: list[Problem], strict: bool) -> None:
     blocking = problems if strict else errors_in(problems)
     if blocking:
@@ -165,7 +179,12 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
     if content is None:
         raise BuildFailed(errors_in(problems))
     with report.timed("markdown"):
-        bodies = render_bodies(graph_stage.page_entities(content), memo)
+        pages = graph_stage.page_entities(content)
+        bodies = render_bodies(pages, memo)
+    with report.timed("grades"):
+        report.reading_grades = reading_grades(pages, bodies, memo)
+        for key, grade in report.reading_grades.items():
+            problems += filter(None, [readability.grade_warning(pages[key], grade)])
     with report.timed("graph"):
         site_graph, found = graph_stage.build_graph(content, bodies, today or build_date())
         problems += found

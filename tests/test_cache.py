@@ -46,7 +46,7 @@ def test_cold_warm_and_edited_builds_match_builds_from_scratch(corpus, tmp_path)
     article.write_text(text.replace("title: Synthetic article 3", "title: Renamed article")
                        .replace("## Part 2", "## Part 2\n\nA new paragraph.", 1))
     edited = cached_build(corpus, tmp_path / "site", cache_dir)
-    assert edited.computed == 2  # the file's front matter and its Markdown body
+    assert edited.computed == 3  # the front matter, the Markdown body and the reading grade
     build_into(corpus, tmp_path / "scratch-edited")
     assert tree(tmp_path / "site") == tree(tmp_path / "scratch-edited")
     assert tree(tmp_path / "site") != tree(tmp_path / "scratch")
@@ -116,8 +116,8 @@ def test_cli_reports_reuse_and_no_cache_builds_from_scratch(copy_site, tmp_path)
     args = ("--content", str(content), "--out", str(tmp_path / "out"),
             "--cache", str(tmp_path / "cache"), "--timings")
     first = run_cli(*args)
-    assert "cache: 0 results reused, 12 worked out" in first.stdout, first.stdout
+    assert "cache: 0 results reused, 17 worked out" in first.stdout, first.stdout
     second = run_cli(*args)
-    assert "cache: 12 results reused, 0 worked out" in second.stdout
+    assert "cache: 17 results reused, 0 worked out" in second.stdout
     scratch = run_cli(*args, "--no-cache")
-    assert "cache: 0 results reused, 12 worked out" in scratch.stdout
+    assert "cache: 0 results reused, 17 worked out" in scratch.stdout
