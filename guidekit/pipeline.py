@@ -20,10 +20,11 @@ import syllapy
 import yaml
 
 from . import graph as graph_stage
-from . import load, readability, render, validate, write
+from . import load, readability, render, scaffold, validate, write
 from .cache import Memo, fingerprint
 from .markdown_body import render_markdown
 from .problems import BuildFailed, Problem, errors_in, warnings_in
+from .scaffold import ScaffoldError
 
 
 @dataclass
@@ -178,12 +179,13 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
         problems += found
     if content is None:
         raise BuildFailed(errors_in(problems))
+    pages = graph_stage.page_entities(content)
     with report.timed("markdown"):
-        pages = graph_stage.page_entities(content)
         bodies = render_bodies(pages, memo)
-    with report.timed("grades"):
+    with report.timed("prose"):
         report.reading_grades = reading_grades(pages, bodies, memo)
         for key, grade in report.reading_grades.items():
+            problems += scaffold.unfinished(pages[key])
             problems += filter(None, [readability.grade_warning(pages[key], grade)])
     with report.timed("graph"):
         site_graph, found = graph_stage.build_graph(content, bodies, today or build_date())
@@ -192,6 +194,30 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
     report.reused, report.computed = memo.hits, memo.misses
     _fail_if_needed(problems, strict)
     return site_graph
+
+
+def new_page(paths: Paths, kind: str, slug: str, today=None) -> Path:
+    """Write the skeleton of a new page into the content folder (never over a file); raises
+    ScaffoldError saying what to do when it cannot."""
+    target = paths.content / scaffold.relative_path(kind, slug)
+    if target.exists():
+        raise ScaffoldError(f"{paths.display(target)} already exists; edit it, or choose "
+                            "another slug")
+    sources_file = paths.content / "sources.yaml"
+    if not sources_file.is_file():
+        raise ScaffoldError(f"{paths.display(sources_file)} does not exist; check --content, "
+                            "or add the guide's sources first")
+    doc, problems = load.parse_file("sources.yaml", sources_file.read_bytes(),
+                                    paths.display(paths.content))
+    if doc is None or not doc.data:
+        detail = f": {problems[0]}" if problems else ""
+        raise ScaffoldError(f"a new page must cite a source, and no source could be read from "
+                            f"{paths.display(sources_file)}{detail}")
+    text = scaffold.skeleton(kind, slug, today or build_date(), next(iter(doc.data)))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "x", encoding="utf-8") as f:
+        f.write(text)
+    return target
 
 
 def render_site(paths: Paths, site_graph, report: BuildReport) -> dict[str, bytes]:

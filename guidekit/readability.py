@@ -34,7 +34,7 @@ _TAG = re.compile(r"<[^>]*>")
 
 
 @functools.cache
-def _prose_fields(cls) -> tuple[str, ...]:
+def prose_fields(cls) -> tuple[str, ...]:
     """The fields of `cls` that hold text for readers (not slugs, dates or fixed choices)."""
     hints = typing.get_type_hints(cls)
     return tuple(f.name for f in schema.editor_fields(cls)
@@ -45,7 +45,7 @@ def _prose_fields(cls) -> tuple[str, ...]:
 def field_prose(entity) -> list[str]:
     """The page's own text fields, one block per value or list item."""
     blocks: list[str] = []
-    for name in _prose_fields(type(entity)):
+    for name in prose_fields(type(entity)):
         value = getattr(entity, name)
         blocks += [value] if isinstance(value, str) else list(value)
     return blocks
