@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import textwrap
 import typing
+import unicodedata
 from calendar import monthrange
 
 from . import schema
@@ -41,7 +42,8 @@ def relative_path(kind: str, slug: str) -> str:
     if kind not in KINDS:
         raise ScaffoldError(f"`{kind}` is not a kind of page; use one of {', '.join(KINDS)}")
     if not re.fullmatch(schema.SLUG_PATTERN, slug):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", slug.lower()).strip("-") or "side-plank"
+        plain = unicodedata.normalize("NFKD", slug).encode("ascii", "ignore").decode()
+        suggestion = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-") or "side-plank"
         raise ScaffoldError(f"`{slug}` is not a valid slug; use lower-case letters, digits and "
                             f"single hyphens, e.g. `{suggestion}`")
     return f"{KINDS[kind][1]}/{slug}.md"
