@@ -19,14 +19,16 @@ from .urls import BUILTIN_PAGES
 
 PageKey = tuple[str, str]  # (kind, slug): ("exercise", "plank"), ("page", "home")
 
-# Section ids that templates give every page of a kind, so Markdown may link to them.
+# Section ids that templates give every page of a kind (or the built-in page of that name),
+# so Markdown may link to them; a test checks each one is in the rendered page.
 TEMPLATE_ANCHORS = {
     "article": ("sources", "review"),
     "pain-type": ("typical-signs", "warning-signs", "exercises", "sources", "review"),
     "exercise": ("steps", "dose", "progression", "cautions", "stop-if", "evidence", "sources",
                  "review"),
     "person": ("pages",),
-    "page": ("sources", "review"),
+    "home": ("sources", "review"),
+    "about": ("sources", "review", "page-reviews"),
 }
 _REF_KINDS = {"article": "articles", "pain-type": "pain_types", "exercise": "exercises",
               "person": "people", "source": "sources"}
@@ -81,7 +83,7 @@ def _anchors(key: PageKey, content: schema.Content, bodies) -> set[str]:
     kind, slug = key
     if key == ("page", "sources"):
         return set(content.sources)
-    found = set(TEMPLATE_ANCHORS.get(kind, ()))
+    found = set(TEMPLATE_ANCHORS.get(slug if kind == "page" else kind, ()))
     if key in bodies:
         found.update(h.anchor for h in bodies[key].headings)
     return found

@@ -73,7 +73,8 @@ def test_template_anchors_exist(minimal_site):
     for name, kind in (("exercises/plank.html", "exercise"),
                        ("pain-types/muscle-related.html", "pain-type"),
                        ("articles/warning-signs.html", "article"),
-                       ("people/jane-expert.html", "person"), ("about.html", "page")):
+                       ("people/jane-expert.html", "person"), ("about.html", "about"),
+                       ("index.html", "home")):
         assert set(TEMPLATE_ANCHORS[kind]) <= parse(minimal_site / name).ids, name
 
 
