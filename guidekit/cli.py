@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import pipeline, reference_docs, review_report, scaffold, serve, write
+from . import pipeline, reference_docs, review_report, scaffold, write
 from .problems import BuildFailed, format_problems, format_warnings
 from .scaffold import ScaffoldError
 from .write import OutputError
@@ -119,6 +119,8 @@ def _serve(args, paths: pipeline.Paths) -> int:
     except OutputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    from . import serve  # only here: the web server's libraries take a while to import
+
     preview = serve.Preview(paths, strict=args.strict, log=lambda line: print(line, flush=True))
     preview.serve(host=args.host, port=args.port)
     return 0
