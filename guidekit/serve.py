@@ -108,19 +108,22 @@ def problems_for(error: Exception, paths: pipeline.Paths) -> list[Problem]:
                     f"{type(error).__name__}: {error} (the terminal shows where)")]
 
 
-def overlay(problems: list[Problem]) -> str:
-    """The error panel put on top of every page while the last build failed."""
+def overlay(problems: list[Problem], built: bool = True) -> str:
+    """The error panel put at the top of every page while the last build failed."""
     items = "\n".join(f"<li><code>{html.escape(str(p))}</code></li>" for p in problems)
     n = len(problems)
+    below = ("Below is the last good version of this page." if built
+             else "No build has made this page yet.")
     return (f'<section class="guidekit-errors" role="alert" aria-labelledby="guidekit-errors">'
             f'<h2 id="guidekit-errors">The build found {n} problem{"s" if n != 1 else ""} '
-            f"to fix</h2>\n<p>This is the last good version of the page. Fix the problems "
-            f"and save: the page reloads by itself.</p>\n<ol>\n{items}\n</ol></section>")
+            f"to fix</h2>\n<p>{below} Fix the problems and save: the page reloads by "
+            f"itself.</p>\n<ol>\n{items}\n</ol></section>")
 
 
-def for_browser(page: str, problems: list[Problem]) -> str:
-    """A built page as the preview serves it: with livereload.js, a policy that lets it
-    connect, and the error overlay while the last build failed."""
+def for_browser(page: str, problems: list[Problem], built: bool = True) -> str:
+    """A page as the preview serves it (`built`: one of the last good build): with
+    livereload.js, a policy that lets it connect, and the errors while the last build
+    failed."""
     def allow_connect(match: re.Match) -> str:
         policy = match.group(2)
         if "connect-src" in policy:
@@ -133,7 +136,7 @@ def for_browser(page: str, problems: list[Problem]) -> str:
     head = '<script src="/livereload.js"></script>'
     if problems:
         head += f'<link rel="stylesheet" href="{OVERLAY_CSS}">'
-        page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + overlay(problems), page,
+        page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + overlay(problems, built), page,
                       count=1)
     return page.replace("</head>", head + "</head>", 1)
 
@@ -151,7 +154,7 @@ def missing_page(url_path: str) -> str:
 
 
 OVERLAY_STYLE = """\
-.guidekit-errors { position: fixed; inset: 0 0 auto 0; z-index: 2147483647; max-height: 70vh;
+.guidekit-errors { position: sticky; top: 0; z-index: 2147483647; max-height: 70vh;
   overflow: auto; margin: 0; padding: 1rem 1.5rem; background: #fff1f0; color: #1a1a1a;
   border-bottom: 0.4rem solid #b3261e; box-shadow: 0 0.2rem 1rem rgba(0, 0, 0, 0.3);
   font: 1rem/1.5 system-ui, sans-serif; }
@@ -188,7 +191,7 @@ class _Site(web.RequestHandler):
         else:
             body = file.read_text(encoding="utf-8")
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.write(for_browser(body, self.preview.problems))
+        self.write(for_browser(body, self.preview.problems, built=file is not None))
 
 
 class _LiveServer(Server):

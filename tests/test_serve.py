@@ -123,11 +123,12 @@ def test_a_broken_file_shows_its_problems_until_fixed(preview):
     expected = [str(p) for p in failure.value.problems]
     assert [p.field for p in failure.value.problems] == ["yaml", "yaml"]
     assert re.findall(r"<li><code>(.*?)</code></li>", html.unescape(body)) == expected
-    assert "Hold for longer." in body  # the last good page, under the overlay
+    assert "Below is the last good version of this page." in body
+    assert "Hold for longer." in body
     # Every page shows it, and one the last good build lacks says so too.
     assert "guidekit-errors" in preview.get("index.html")[1]
     status, missing = preview.get("exercises/side-plank.html")
-    assert status == 404 and "guidekit-errors" in missing
+    assert status == 404 and "No build has made this page yet." in missing
     # The site on disk is the last good one, untouched.
     assert tree(preview.out) == built
     # The terminal lists the same problems.
