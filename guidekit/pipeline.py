@@ -94,6 +94,9 @@ def generator_fingerprint() -> bytes:
     return fingerprint(sources, versions)
 
 
+KEEP_MEMOS = 8
+
+
 def _cache_file(paths: Paths) -> Path:
     """One file per content folder, so builds of different folders do not evict each other."""
     folder = hashlib.blake2b(str(paths.content.resolve()).encode(), digest_size=8).hexdigest()
@@ -130,6 +133,10 @@ def save_memo(paths: Paths, memo: Memo) -> None:
     with open(staging, "wb") as f:
         pickle.dump(memo.entries(), f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(staging, target)
+    # One memo per content folder ever built (tests build many): keep the recent ones.
+    memos = sorted(target.parent.glob("memo-*.pickle"), key=lambda p: p.stat().st_mtime)
+    for old in memos[:-KEEP_MEMOS]:
+        old.unlink(missing_ok=True)
 
 
 def render_bodies(pages: dict, memo: Memo) -> dict:
