@@ -125,14 +125,17 @@ def open_memo(paths: Paths) -> Memo:
 
 def save_memo(paths: Paths, memo: Memo) -> None:
     """Keep what this build used for the next one (written whole, then renamed into place)."""
-    if paths.cache is None or not memo.changed:
+    if paths.cache is None:
         return
     target = _cache_file(paths)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    with open(staging, "wb") as f:
-        pickle.dump(memo.entries(), f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(staging, target)
+    if memo.changed or not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        with open(staging, "wb") as f:
+            pickle.dump(memo.entries(), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(staging, target)
+    else:
+        os.utime(target)  # used just now, so the oldest memos go first
     # One memo per content folder ever built (tests build many): keep the recent ones.
     memos = sorted(target.parent.glob("memo-*.pickle"), key=lambda p: p.stat().st_mtime)
     for old in memos[:-KEEP_MEMOS]:
