@@ -12,7 +12,7 @@ import os
 import pickle
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,6 +123,13 @@ def open_memo(paths: Paths) -> Memo:
     return Memo(generator_fingerprint(), entries if isinstance(entries, dict) else {})
 
 
+def _last_used(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # pruned by a build running beside this one
+        return 0.0
+
+
 def save_memo(paths: Paths, memo: Memo) -> None:
     """Keep what this build used for the next one (written whole, then renamed into place)."""
     if paths.cache is None:
@@ -135,9 +142,10 @@ def save_memo(paths: Paths, memo: Memo) -> None:
             pickle.dump(memo.entries(), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(staging, target)
     else:
-        os.utime(target)  # used just now, so the oldest memos go first
+        with suppress(FileNotFoundError):  # pruned by a build running beside this one
+            os.utime(target)  # used just now, so the oldest memos go first
     # One memo per content folder ever built (tests build many): keep the recent ones.
-    memos = sorted(target.parent.glob("memo-*.pickle"), key=lambda p: p.stat().st_mtime)
+    memos = sorted(target.parent.glob("memo-*.pickle"), key=_last_used)
     for old in memos[:-KEEP_MEMOS]:
         old.unlink(missing_ok=True)
 
