@@ -1,9 +1,13 @@
 """The symptom checker's decision tree (content/checker.yaml), checked and compiled.
 
-Part of the graph stage, pure. The rules make the tree safe by construction: every path from
-the start ends at an outcome; warning signs are asked from most to least urgent (the order of
-the red flags in EVIDENCE.md), every sign of a level before anything less urgent; and a Yes
-(or Not sure) to a sign ends at once at an outcome at least as urgent as the sign.
+Part of the graph stage, pure. The rules make the tree safe by construction. Every node is
+reached from the start and every path ends at an outcome (no loops, no dead ends). No answer
+leads from a warning sign to a more urgent one, or from another question to any warning sign
+(the order of the red flags in EVIDENCE.md). A Yes (or Not sure) to a sign ends at once at an
+outcome at least as urgent, so a sign's only way on is No. Together these mean the signs of
+each level form one chain that every path walks in full before anything less urgent: so on
+every path, every emergency sign is asked first, and any Yes to one ends at an emergency
+outcome. tests/test_checker_model.py checks this on every path of the real tree.
 """
 from __future__ import annotations
 
@@ -113,15 +117,12 @@ def compile_tree(checker: schema.Checker) -> tuple[Tree, list[Problem]]:
                                       choices(question, key))
     outcomes = {o.id: o for i, o in enumerate(checker.outcomes, 1)
                 if keys.get(o.id) == f"outcomes.{i}"}
-    _link_syntax(checker, report)
     parents: dict[str, list[tuple[str, str]]] = {node: [] for node in keys}
     for step in steps.values():
-        reported = set()
         for choice in step.choices:
             if choice.next in keys:
                 parents[choice.next].append((step.question.id, choice.label))
-            elif choice.key not in reported:
-                reported.add(choice.key)
+            else:
                 report.fail(choice.key, _unknown(choice.next, keys))
     levels = tuple(level for i, level in enumerate(LEVELS)
                    if any(s.level == i for s in steps.values()))
@@ -132,10 +133,12 @@ def compile_tree(checker: schema.Checker) -> tuple[Tree, list[Problem]]:
     elif checker.start in outcomes:
         report.fail("start", f"`start` must name a question, not the outcome `{checker.start}`")
     else:
-        _reachable_from_start(tree, keys, report)
+        if not report.problems:  # else much that looks unreachable is only cut off
+            _reachable_from_start(tree, keys, report)
         order = _topological_order(tree, report)
         if order is not None:
             _safety(tree, order, report)
+    _link_syntax(checker, report)
     return tree, report.problems
 
 
@@ -259,7 +262,7 @@ def _topological_order(tree: Tree, report: _Report) -> list[str] | None:
     return None if looped else order[::-1]
 
 
-def level_of(tree: Tree, node: str) -> int:
+def _level(tree: Tree, node: str) -> int:
     """How urgent a node is, as an index in LEVELS (self-care outcomes count as `none`)."""
     if node in tree.steps:
         return tree.steps[node].level
@@ -274,13 +277,13 @@ def _describe(tree: Tree, node: str) -> str:
     return f"the {kind} `{node}`"
 
 
+_AN = {0: "an emergency", 1: "an urgent", 2: "a soon"}
 _AS_URGENT = {0: "`emergency`", 1: "`urgent` or `emergency`",
               2: "`soon`, `urgent` or `emergency`"}
 
 
 def _safety(tree: Tree, order: list[str], report: _Report) -> None:
-    screens = [s for s in order if s in tree.steps and tree.steps[s].level < 3]
-    if not any(tree.steps[s].level == 0 for s in screens):
+    if not any(step.level == 0 for step in tree.steps.values()):
         report.fail("questions", "there is no emergency warning-sign question; ask each "
                                  "emergency sign from the warning signs page first, as a "
                                  "question with `screen: emergency`")
@@ -288,51 +291,14 @@ def _safety(tree: Tree, order: list[str], report: _Report) -> None:
         step = tree.steps.get(node)
         for choice, target in _next_steps(tree, node):
             if step.level < 3 and choice.label != NO:
-                if target in tree.steps or level_of(tree, target) > step.level:
-                    report.fail(choice.key, f"a Yes (or Not sure) to a {LEVELS[step.level]} "
+                if target in tree.steps or _level(tree, target) > step.level:
+                    report.fail(choice.key, f"a Yes (or Not sure) to {_AN[step.level]} "
                                 f"warning sign must end at once at an {_AS_URGENT[step.level]}"
                                 f" outcome, but it leads to {_describe(tree, target)}")
             elif target in tree.steps and tree.steps[target].level < step.level:
                 report.fail(choice.key, f"this leads from {_describe(tree, node)} back to "
                             f"{_describe(tree, target)}; ask warning signs from most to "
                             "least urgent (emergency, urgent, soon), then other questions")
-    _every_sign_asked(tree, order, screens, report)
-
-
-def _every_sign_asked(tree: Tree, order: list[str], screens: list[str],
-                      report: _Report) -> None:
-    """Every path to a node asks every warning sign more urgent than the node."""
-    asked: dict[str, frozenset[str]] = {tree.start: frozenset()}  # asked on every path to it
-    for node in order:
-        done = asked[node] | ({node} if node in screens else set())
-        for _, target in _next_steps(tree, node):
-            asked[target] = asked[target] & done if target in asked else done
-    for sign in screens:
-        level = tree.steps[sign].level
-        skipped = next((n for n in order if level_of(tree, n) > level
-                        and sign not in asked[n]), None)
-        if skipped is not None:
-            route = " → ".join(_path_avoiding(tree, skipped, sign))
-            report.fail(f"{tree.keys[skipped]}.id", f"{_describe(tree, skipped)} can be reached without "
-                        f"asking the {LEVELS[level]} warning-sign question `{sign}` ({route}); "
-                        f"ask every {LEVELS[level]} warning sign before anything less urgent")
-
-
-def _path_avoiding(tree: Tree, goal: str, avoid: str) -> list[str]:
-    came_from = {tree.start: ""}
-    queue = deque([tree.start])
-    while queue:
-        node = queue.popleft()
-        if node == goal:
-            break
-        for _, target in _next_steps(tree, node):
-            if target != avoid and target not in came_from:
-                came_from[target] = node
-                queue.append(target)
-    route = [goal]
-    while came_from[route[-1]]:
-        route.append(came_from[route[-1]])
-    return route[::-1]
 
 
 def paths(tree: Tree) -> Iterator[Path]:
