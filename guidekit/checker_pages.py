@@ -11,7 +11,7 @@ import json
 import posixpath
 import re
 
-from .checker import LEVELS, Tree
+from .checker import LEVELS, URGENCY_LEVEL, Tree
 from .graph import SiteGraph
 from .urls import BUILTIN_PAGES, checker_step_path, page_path, relative
 
@@ -78,13 +78,25 @@ def tree_script(graph: SiteGraph) -> bytes:
             f"window.checkerTree = {text};\n").encode("utf-8")
 
 
-def _reasons(graph: SiteGraph, node: str) -> list[tuple[str, list[str]]]:
-    """(question, answers) that lead to a node: without JavaScript the page cannot know the
-    reader's own answers, so it says which answers lead here."""
+def _cleared(tree: Tree, node: str) -> str:
+    """The warning signs every path to an outcome answered No to, in words: the safety rules
+    make it every sign more urgent than the outcome. Without JavaScript the page cannot know
+    the reader's own answers, so it says this and which answers lead to it."""
+    signs = [level for level in tree.levels if level != "none"]
+    cleared = [level for level in signs
+               if LEVELS.index(level) < URGENCY_LEVEL[tree.outcomes[node].urgency]]
+    if not cleared:
+        return ""
+    which = "" if cleared == signs else " " + " and ".join(cleared)
+    return f"You answered No to every{which} warning sign."
+
+
+def _reasons(tree: Tree, node: str) -> list[tuple[str, str]]:
+    """(question, answers) for every question with an answer leading to the node."""
     grouped: dict[str, list[str]] = {}
-    for question, label in graph.checker.parents[node]:
+    for question, label in tree.parents[node]:
         grouped.setdefault(question, []).append(label)
-    return [(graph.checker.steps[q].question.text, labels) for q, labels in grouped.items()]
+    return [(tree.steps[q].question.text, " or ".join(labels)) for q, labels in grouped.items()]
 
 
 def checker_contexts(graph: SiteGraph, base: dict) -> dict[str, dict]:
@@ -96,7 +108,7 @@ def checker_contexts(graph: SiteGraph, base: dict) -> dict[str, dict]:
     common = {**base, "step_href": lambda node: step_href(tree, node),
               "start_href": step_href(tree, tree.start), "is_index": False}
     contexts = {INDEX: {**common, "node": tree.start, "step": step_view(graph, tree.start),
-                        "is_index": True, "is_outcome": False, "reasons": [], "back": "",
+                        "is_index": True, "is_outcome": False, "reasons": [], "cleared": "", "back": "",
                         "scripts": [relative(INDEX, TREE_SCRIPT), base["asset"]("checker.js")]}}
     for node in [*tree.steps, *tree.outcomes]:
         if node == tree.start:
@@ -108,7 +120,8 @@ def checker_contexts(graph: SiteGraph, base: dict) -> dict[str, dict]:
         contexts[path] = {
             **common, "node": node, "step": view, "is_outcome": is_outcome, "path": path,
             "title": f"{view['title'] if is_outcome else view['text']} | {checker.title}",
-            "reasons": _reasons(graph, node) if is_outcome else [], "scripts": [],
+            "reasons": _reasons(tree, node), "scripts": [],
+            "cleared": _cleared(tree, node) if is_outcome else "",
             "back": step_href(tree, parents.pop()) if len(parents) == 1 else ""}
     return contexts
 
