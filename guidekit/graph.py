@@ -21,14 +21,16 @@ from .urls import BUILTIN_PAGES
 PageKey = tuple[str, str]  # (kind, slug): ("exercise", "plank"), ("page", "home")
 CHECKER_KEY: PageKey = ("page", "checker")
 
-# Section ids that templates give every page of a kind, so Markdown may link to them.
+# Section ids that templates give every page of a kind (or the built-in page of that name),
+# so Markdown may link to them; a test checks each one is in the rendered page.
 TEMPLATE_ANCHORS = {
     "article": ("sources", "review"),
     "pain-type": ("typical-signs", "warning-signs", "exercises", "sources", "review"),
     "exercise": ("steps", "dose", "progression", "cautions", "stop-if", "evidence", "sources",
                  "review"),
     "person": ("pages",),
-    "page": ("sources", "review"),
+    "home": ("sources", "review"),
+    "about": ("sources", "review", "page-reviews"),
 }
 _REF_KINDS = {"article": "articles", "pain-type": "pain_types", "exercise": "exercises",
               "person": "people", "source": "sources"}
@@ -85,13 +87,15 @@ def _anchors(key: PageKey, content: schema.Content, bodies) -> set[str]:
     kind, slug = key
     if key == ("page", "sources"):
         return set(content.sources)
-    found = set(TEMPLATE_ANCHORS.get(kind, ()))
+    found = set(TEMPLATE_ANCHORS.get(slug if kind == "page" else kind, ()))
     if key in bodies:
         found.update(h.anchor for h in bodies[key].headings)
     return found
 
 
 def _exists(kind: str, slug: str, content: schema.Content, pages) -> bool:
+    if (kind, slug) in content.broken:
+        return True
     if kind == "page":
         return slug in BUILTIN_PAGES
     if kind == "source":
@@ -115,6 +119,8 @@ def build_graph(content: schema.Content, bodies: Mapping[PageKey, MarkdownResult
             if not _exists(kind, slug, content, pages):
                 problems.append(error(entity.source_path, _line(entity, line_key), field,
                                       _missing(kind, slug, content, pages)))
+            elif (kind, slug) in content.broken:
+                continue
             elif kind == "source":
                 cites.setdefault(key, []).append(slug)
             elif key in pages:
@@ -130,6 +136,8 @@ def build_graph(content: schema.Content, bodies: Mapping[PageKey, MarkdownResult
             where = (entity.source_path, entity.body_line + link.line - 1, "body")
             if not _exists(*target, content, pages):
                 problems.append(error(*where, _missing(*target, content, pages)))
+                continue
+            if target in content.broken:
                 continue
             if link.kind == "source":
                 cites[key].append(link.slug)
@@ -179,7 +187,9 @@ def _missing(kind: str, slug: str, content: schema.Content, pages) -> str:
     else:
         known = [s for k, s in pages if k == kind]
     close = difflib.get_close_matches(slug, known, n=1, cutoff=0.6)
-    hint = f"did you mean `{close[0]}`?" if close else f"check the spelling ({len(known)} known)"
+    listed = ", ".join(sorted(known)[:8]) + (", ..." if len(known) > 8 else "")
+    hint = f"did you mean `{close[0]}`?" if close else (
+        f"check the spelling; known: {listed}" if known else "there are none yet")
     where = {"source": "content/sources.yaml", "person": "content/people.yaml",
              "page": "the built-in pages"}.get(kind, f"content/{kind}s/")
     return f"there is no {kind} `{slug}` in {where}; {hint}"

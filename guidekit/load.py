@@ -39,6 +39,14 @@ def classify(relpath: str) -> str | None:
     return None
 
 
+def page_key(relpath: str) -> tuple[str, str] | None:
+    """(kind, slug) of the page a file under articles/, pain-types/ or exercises/ defines."""
+    kind = classify(relpath)
+    if kind in PAGE_FOLDERS.values():
+        return kind, posixpath.splitext(posixpath.basename(relpath))[0]
+    return None
+
+
 def is_ignored(relpath: str) -> bool:
     """Hidden files and editor backups are never content."""
     name = posixpath.basename(relpath)

@@ -44,10 +44,8 @@ class Paths:
 
     def display(self, path: Path) -> str:
         """How to show a path to the editor: relative to the working folder when inside it."""
-        try:
-            return os.path.relpath(path)
-        except ValueError:
-            return str(path)
+        relative = os.path.relpath(path.absolute())
+        return str(path.absolute()) if relative.startswith("..") else relative
 
 
 def build_date() -> dt.date:
@@ -87,18 +85,19 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
     with report.timed("load"):
         files = read_tree(paths.content)
         problems = load.missing_files(files, root)
-        docs = []
+        docs, unreadable = [], set()
         for rel, raw in files.items():
             doc, found = load.parse_file(rel, raw, root)
             problems += found
             if doc is not None:
                 docs.append(doc)
+            elif load.page_key(rel):
+                unreadable.add(load.page_key(rel))
     with report.timed("validate"):
-        content, found = validate.validate(docs)
+        content, found = validate.validate(docs, unreadable)
         problems += found
     if content is None:
-        _fail_if_needed(problems or [Problem(root, 0, "content", "the content is incomplete")],
-                        strict)
+        raise BuildFailed(errors_in(problems))
     with report.timed("markdown"):
         pages = graph_stage.page_entities(content)
         bodies = {key: render_markdown(entity.body) for key, entity in pages.items()

@@ -153,6 +153,27 @@ def _page_context(graph: SiteGraph, key: PageKey) -> dict:
     return context
 
 
+@dataclass(frozen=True)
+class ReviewRow:
+    page: PageLink
+    review: schema.Review
+    reviewer: str
+
+
+def _review_table(graph: SiteGraph, linker: "_Linker") -> list[ReviewRow]:
+    """Every page's review status for the about page: overdue and unreviewed first."""
+    people = graph.content.people
+    rows = []
+    for key, entity in graph.pages.items():
+        if key[0] == "person":
+            continue
+        review = entity.review
+        reviewer = people[review.reviewer].name if review.reviewer else ""
+        rows.append(ReviewRow(_links(graph, linker, [key])[0], review, reviewer))
+    return sorted(rows, key=lambda r: (r.review.status == "reviewed", r.review.next_review,
+                                       r.page.title))
+
+
 def _index_context(graph: SiteGraph, slug: str) -> dict:
     kind, title, attr = _INDEX_PAGES[slug]
     path = BUILTIN_PAGES[slug]
@@ -187,8 +208,11 @@ def page_contexts(graph: SiteGraph) -> dict[str, tuple[str, Mapping]]:
             result.update((path, ("checker.html", MappingProxyType(context))) for path, context
                           in checker_contexts(graph, _page_context(graph, key)).items())
             continue
-        template = _TEMPLATES.get(kind) or ("home.html" if slug == "home" else "article.html")
-        result[page_path(kind, slug)] = (template, MappingProxyType(_page_context(graph, key)))
+        template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
+        context = _page_context(graph, key)
+        if key == ("page", "about"):
+            context["review_table"] = _review_table(graph, _Linker(page_path(kind, slug)))
+        result[page_path(kind, slug)] = (template, MappingProxyType(context))
     for slug in _INDEX_PAGES:
         result[BUILTIN_PAGES[slug]] = ("list.html", MappingProxyType(_index_context(graph, slug)))
     result[BUILTIN_PAGES["sources"]] = ("sources.html",

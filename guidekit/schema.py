@@ -184,7 +184,7 @@ class SiteConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class Answer:
-    """One answer to a question that is not a warning-sign screen."""
+    """One answer to a question that is not a warning sign."""
 
     label: str = doc("The answer as the reader sees it, in plain words.",
                      example="On one side of my lower back")
@@ -220,7 +220,8 @@ class Question:
 
 @dataclass(frozen=True, kw_only=True)
 class Outcome:
-    """Where the symptom checker ends: how urgent, what to do, and what to read next."""
+    """Where the symptom checker ends, saying how urgent it is, what to do and what to read
+    next."""
 
     id: str = doc("A short name for the outcome: lower-case words joined by hyphens.",
                   example="emergency-nerves")
@@ -237,13 +238,16 @@ class Outcome:
 
 @dataclass(frozen=True, kw_only=True)
 class Checker(PageMeta):
-    """The symptom checker: `content/checker.yaml`. A decision tree of questions and outcomes
-    that the build checks is safe: every warning sign is asked, most urgent first, before
-    anything else."""
+    """The symptom checker, a decision tree of questions and outcomes with the page keys of
+    an article: `content/checker.yaml`. The build checks that it is safe: every question and
+    outcome can be reached, every path ends at an outcome, warning signs come first, most
+    urgent first, and a Yes to one ends at an outcome at least as urgent."""
 
     start: str = doc("The `id` of the first question.", example="saddle-numbness")
-    questions: tuple[Question, ...] = doc("The questions (see Checker question below).")
-    outcomes: tuple[Outcome, ...] = doc("The outcomes (see Checker outcome below).")
+    questions: tuple[Question, ...] = doc(
+        "The questions, warning signs first: every `emergency` sign, then `urgent`, then "
+        "`soon`, then the other questions.")
+    outcomes: tuple[Outcome, ...] = doc("Where the answers lead.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -259,6 +263,9 @@ class Content:
     people: Mapping[str, Person]
     sources: Mapping[str, Source]
     checker: Checker
+    # (kind, slug) of entries that exist but failed validation: already reported, so
+    # references to them are not reported again.
+    broken: frozenset[tuple[str, str]] = frozenset()
 
 
 ENTRY_FIELDS = ("slug", "source_path", "line", "lines", "body", "body_line")

@@ -5,8 +5,6 @@ a static host and when opened from disk (file://).
 """
 from __future__ import annotations
 
-import posixpath
-
 # Pages the site always has, addressed from Markdown as `page:NAME`.
 BUILTIN_PAGES = {
     "home": "index.html",
@@ -45,9 +43,12 @@ def target_path(kind: str, slug: str) -> str:
 
 
 def relative(from_path: str, to_path: str, anchor: str = "") -> str:
-    """A relative URL from one output file to another (or to an anchor on the same page)."""
+    """A relative URL from one output file to another (or to an anchor on the same page).
+
+    It climbs to the site root and down again ("../exercises/plank.html" even between two
+    pages of one folder): simple, and cheap enough to call for every link of every page.
+    """
     fragment = f"#{anchor}" if anchor else ""
     if to_path == from_path and fragment:
         return fragment
-    start = posixpath.dirname(from_path) or "."
-    return posixpath.relpath(to_path, start) + fragment
+    return "../" * from_path.count("/") + to_path + fragment

@@ -187,24 +187,28 @@ def _page(doc: RawDocument):
 
 
 def _entries(doc: RawDocument, cls):
-    """Entries of a YAML file keyed by slug (people.yaml, sources.yaml)."""
+    """Entries of a YAML file keyed by slug (people.yaml, sources.yaml), and the slugs of
+    entries that are present but invalid."""
     checker = _Checker(doc.path)
-    entries = {}
+    entries, broken = {}, set()
     for slug, data in doc.data.items():
         line = doc.data.key_lines[slug]
         if not SLUG_RE.match(slug):
             checker.fail(line, slug, "is not a valid slug; use lower-case letters, digits and "
                                      "single hyphens, e.g. `nice-ng59`")
             continue
-        if not isinstance(data, LineMap):
-            checker.fail(line, slug, f"should be a group of keys, not {_describe(data)}")
-            continue
         checker.lines = {}
-        entry = checker.entity(cls, data, prefix=f"{slug}.", slug=slug, source_path=doc.path,
-                               line=line)
-        if entry is not None:
+        entry = None
+        if isinstance(data, LineMap):
+            entry = checker.entity(cls, data, prefix=f"{slug}.", slug=slug,
+                                   source_path=doc.path, line=line)
+        else:
+            checker.fail(line, slug, f"should be a group of keys, not {_describe(data)}")
+        if entry is None:
+            broken.add(slug)
+        else:
             entries[slug] = dataclasses.replace(entry, lines=checker.lines)
-    return entries, checker.problems
+    return entries, checker.problems, broken
 
 
 def _source_rules(sources: dict) -> list[Problem]:
@@ -219,39 +223,49 @@ def _source_rules(sources: dict) -> list[Problem]:
     return problems
 
 
-def validate(docs: list[RawDocument]):
-    """Build the Content model. Returns (Content or None, problems)."""
+def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozenset()):
+    """Build the Content model from the documents that loaded. `unreadable` names the pages
+    whose files could not be loaded. Returns (Content or None, problems): None when a file the
+    whole site needs is missing or invalid. Invalid pages and entries are left out of the model
+    and named in `Content.broken`, so that references to them are not reported again."""
     problems: list[Problem] = []
     singles = {}
     pages = {"article": {}, "pain-type": {}, "exercise": {}}
-    page_paths = {}
+    page_paths: dict[tuple[str, str], str] = {}
+    broken = set(unreadable)
     for doc in sorted(docs, key=lambda d: d.path):
-        if doc.kind in ("site", "people", "sources"):
-            if doc.kind == "site":
-                checker = _Checker(doc.path)
-                site = checker.entity(schema.SiteConfig, doc.data, source_path=doc.path)
-                problems += checker.problems
-                singles["site"] = site and dataclasses.replace(site, lines=checker.lines)
-            else:
-                cls = schema.Person if doc.kind == "people" else schema.Source
-                singles[doc.kind], found = _entries(doc, cls)
-                problems += found
+        if doc.kind == "site":
+            checker = _Checker(doc.path)
+            site = checker.entity(schema.SiteConfig, doc.data, source_path=doc.path)
+            problems += checker.problems
+            singles["site"] = site and dataclasses.replace(site, lines=checker.lines)
+        elif doc.kind in ("people", "sources"):
+            cls, kind = (schema.Person, "person") if doc.kind == "people" else \
+                (schema.Source, "source")
+            singles[doc.kind], found, bad = _entries(doc, cls)
+            problems += found
+            broken.update((kind, slug) for slug in bad)
         elif doc.kind in ("home", "about", "checker"):
             singles[doc.kind], found = _page(doc)
             problems += found
         elif doc.kind in pages:
+            key = (doc.kind, doc.slug)
+            if key in page_paths:
+                problems.append(error(doc.path, 0, "slug", f"the slug `{doc.slug}` is already "
+                                      f"used by {page_paths[key]}; rename one file"))
+                pages[doc.kind].pop(doc.slug, None)
+                broken.add(key)
+                continue
+            page_paths[key] = doc.path
             page, found = _page(doc)
             problems += found
-            if doc.slug in page_paths.get(doc.kind, {}):
-                problems.append(error(doc.path, 0, "slug", f"the slug `{doc.slug}` is already "
-                                      f"used by {page_paths[doc.kind][doc.slug]}; rename one file"))
-                continue
-            page_paths.setdefault(doc.kind, {})[doc.slug] = doc.path
-            if page is not None:
+            if page is None:
+                broken.add(key)
+            else:
                 pages[doc.kind][doc.slug] = page
     problems += _source_rules(singles.get("sources") or {})
-    if problems or any(singles.get(k) is None for k in ("site", "home", "about", "people",
-                                                           "sources", "checker")):
+    if any(singles.get(k) is None for k in ("site", "home", "about", "people", "sources",
+                                            "checker")):
         return None, problems
     content = schema.Content(
         site=singles["site"], home=singles["home"], about=singles["about"],
@@ -260,5 +274,6 @@ def validate(docs: list[RawDocument]):
         exercises=dict(sorted(pages["exercise"].items())),
         people=dict(sorted(singles["people"].items())),
         sources=dict(sorted(singles["sources"].items())),
-        checker=singles["checker"])
+        checker=singles["checker"],
+        broken=frozenset(broken))
     return content, problems

@@ -73,9 +73,13 @@ def parse_yaml(text: str, line_offset: int = 0):
         return loader.get_single_data(), loader.duplicates
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        what = e.problem or e.context or "invalid YAML"
+        if e.context_mark and e.context and "end of stream" in what:
+            # An unclosed quote or bracket: point at where it was opened, not the file's end.
+            opened = "a quote" if "quoted" in e.context else "a bracket"
+            mark, what = e.context_mark, f"{opened} opened here is never closed"
         line = (mark.line + 1 + line_offset) if mark else line_offset + 1
         column = f" (column {mark.column + 1})" if mark else ""
-        what = e.problem or e.context or "invalid YAML"
         raise YamlError(line, f"YAML syntax error{column}: {what}. Check the quotes, colons and "
                               "indentation on this line and the one before it.") from e
     except yaml.YAMLError as e:

@@ -1,0 +1,177 @@
+"""End-to-end builds of the example site: output, links, determinism, atomic writes, CLI."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from guidekit import pipeline, write
+from guidekit.problems import BuildFailed
+
+from conftest import ROOT, SITES, build_into
+from linkcheck import broken_links, external_requests, parse
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def minimal_site(tmp_path) -> Path:
+    build_into(SITES / "minimal", tmp_path / "site")
+    return tmp_path / "site"
+
+
+def test_every_page_kind_is_written(minimal_site):
+    files = set(tree(minimal_site))
+    assert {"index.html", "about.html", "sources.html", "articles/index.html",
+            "articles/warning-signs.html", "pain-types/index.html",
+            "pain-types/muscle-related.html", "exercises/index.html", "exercises/plank.html",
+            "people/index.html", "people/jane-expert.html", "static/style.css",
+            write.MARKER} <= files
+
+
+def test_links_resolve_and_nothing_loads_from_elsewhere(minimal_site):
+    assert broken_links(minimal_site) == []
+    assert external_requests(minimal_site) == []
+
+
+def test_markdown_links_become_relative_urls(minimal_site):
+    home = (minimal_site / "index.html").read_text()
+    assert 'href="articles/warning-signs.html#call-999-now"' in home
+    pain = (minimal_site / "pain-types/muscle-related.html").read_text()
+    assert 'href="../exercises/plank.html#steps"' in pain
+
+
+def test_cross_links_are_shown_both_ways(minimal_site):
+    exercise = (minimal_site / "exercises/plank.html").read_text()
+    # The pain type and the home page link to the plank; the plank page lists them back.
+    assert '<a href="../pain-types/muscle-related.html">Muscle-related pain</a>' in exercise
+    assert '<a href="../index.html">Welcome</a>' not in exercise  # the home page is not listed
+    person = (minimal_site / "people/jane-expert.html").read_text()
+    assert '<a href="../articles/warning-signs.html">Warning signs</a>' in person
+
+
+def test_sources_and_review_status_are_on_every_page(minimal_site):
+    for name in ("index.html", "articles/warning-signs.html", "exercises/plank.html",
+                 "pain-types/muscle-related.html", "about.html"):
+        html = (minimal_site / name).read_text()
+        assert 'id="sources"' in html and "https://www.nhs.uk/conditions/back-pain/" in html
+        assert "Not yet reviewed by a clinician." in html
+        assert "Next review due: 25 May 2027." in html
+    sources = (minimal_site / "sources.html").read_text()
+    assert 'id="nhs-back-pain"' in sources
+
+
+def test_template_anchors_exist(minimal_site):
+    from guidekit.graph import TEMPLATE_ANCHORS
+    for name, kind in (("exercises/plank.html", "exercise"),
+                       ("pain-types/muscle-related.html", "pain-type"),
+                       ("articles/warning-signs.html", "article"),
+                       ("people/jane-expert.html", "person"), ("about.html", "about"),
+                       ("index.html", "home")):
+        assert set(TEMPLATE_ANCHORS[kind]) <= parse(minimal_site / name).ids, name
+
+
+def test_two_builds_are_byte_identical(tmp_path):
+    build_into(SITES / "minimal", tmp_path / "a")
+    build_into(SITES / "minimal", tmp_path / "b")
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+
+
+def test_failed_build_leaves_previous_site_byte_identical(copy_site, tmp_path):
+    content = copy_site("minimal")
+    out = tmp_path / "site"
+    build_into(content, out)
+    before = tree(out)
+    (content / "exercises" / "plank.md").write_text("---\ntitle: [broken\n---\n")
+    with pytest.raises(BuildFailed):
+        build_into(content, out)
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]  # no leftovers
+
+
+def test_every_problem_is_reported_in_one_run(copy_site, tmp_path):
+    content = copy_site("minimal")
+    (content / "exercises" / "plank.md").write_text("---\ntitle: Plank\n---\n")
+    (content / "articles" / "warning-signs.md").write_text(
+        (content / "articles" / "warning-signs.md").read_text().replace("pain_types",
+                                                                        "pain_typos"))
+    (content / "sources.yaml").write_text("nhs-back-pain:\n  title: Back pain\n")
+    with pytest.raises(BuildFailed) as failure:
+        build_into(content, tmp_path / "site")
+    paths = {Path(p.path).name for p in failure.value.problems}
+    assert paths == {"plank.md", "warning-signs.md", "sources.yaml"}
+    assert len(failure.value.problems) >= 12
+
+
+def test_warnings_do_not_stop_a_build_but_strict_does(copy_site, tmp_path):
+    content = copy_site("minimal")
+    report = build_into(content, tmp_path / "site")
+    messages = {p.message for p in report.warnings}
+    assert any("awaiting clinical review" in m for m in messages)
+    with pytest.raises(BuildFailed) as failure:
+        build_into(content, tmp_path / "site2", strict=True)
+    assert all(p.severity.value == "warning" for p in failure.value.problems)
+    assert not (tmp_path / "site2").exists()
+
+
+def test_overdue_review_warns(copy_site, tmp_path):
+    content = copy_site("minimal")
+    paths = pipeline.Paths(content, ROOT / "templates", tmp_path / "site")
+    report = pipeline.build(paths, today=dt.date(2027, 6, 1))
+    overdue = [str(p) for p in report.warnings if p.field == "review.next_review"]
+    assert len(overdue) == 6  # home, about, an article, a pain type, an exercise, the checker
+    assert overdue[0].endswith("review.next_review: the review was due on 2027-05-25; review "
+                               "the page and update the date")
+
+
+def test_output_paths_cannot_escape():
+    assert write.unsafe_paths(["index.html", "a/b.html", "../x.html", "/etc/passwd",
+                               "a/../../x", "a\\b", write.MARKER, "c:x"]) == \
+        ["../x.html", "/etc/passwd", "a/../../x", "a\\b", write.MARKER, "c:x"]
+    with pytest.raises(write.OutputError):
+        write.write_site(Path("/tmp/never"), {"../escape.html": b""})
+
+
+def test_output_folder_guards(tmp_path):
+    stranger = tmp_path / "documents"
+    stranger.mkdir()
+    (stranger / "thesis.txt").write_text("precious")
+    with pytest.raises(write.OutputError, match="was not built by this tool"):
+        build_into(SITES / "minimal", stranger)
+    assert (stranger / "thesis.txt").read_text() == "precious"
+    with pytest.raises(write.OutputError, match="would delete it"):
+        write.check_output_folder(SITES, [SITES / "minimal"])
+
+
+def run_cli(*args, cwd=ROOT):
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1795651200"}  # 2026-11-25
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+
+
+def test_cli_build_check_and_failures(copy_site, tmp_path):
+    content = copy_site("minimal")
+    ok = run_cli("--content", str(content), "--out", str(tmp_path / "out"))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith(f"Built {tmp_path / 'out'}/ with 18 pages (22 files) in ")
+    assert ok.stdout.rstrip().endswith("; 6 warnings.")
+    check = run_cli("check", "--content", str(content))
+    assert check.returncode == 0 and check.stdout.startswith("Checked 18 pages")
+    strict = run_cli("check", "--strict", "--content", str(content))
+    assert strict.returncode == 1
+    (content / "home.md").write_text("no front matter\n")
+    bad = run_cli("--content", str(content), "--out", str(tmp_path / "out"))
+    assert bad.returncode == 1
+    assert f"{content}/home.md:1: front matter: the file must start" in bad.stderr
+    assert f"Nothing was written; {tmp_path / 'out'} is unchanged." in bad.stderr
+
+
+def test_reference_docs_are_current():
+    assert run_cli("docs", "--check").returncode == 0
