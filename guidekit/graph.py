@@ -31,6 +31,7 @@ TEMPLATE_ANCHORS = {
     "person": ("pages",),
     "home": ("sources", "review"),
     "about": ("sources", "review", "page-reviews"),
+    "checker": ("checker", "sources", "review"),
 }
 _REF_KINDS = {"article": "articles", "pain-type": "pain_types", "exercise": "exercises",
               "person": "people", "source": "sources"}

@@ -74,7 +74,7 @@ def test_template_anchors_exist(minimal_site):
                        ("pain-types/muscle-related.html", "pain-type"),
                        ("articles/warning-signs.html", "article"),
                        ("people/jane-expert.html", "person"), ("about.html", "about"),
-                       ("index.html", "home")):
+                       ("index.html", "home"), ("checker/index.html", "checker")):
         assert set(TEMPLATE_ANCHORS[kind]) <= parse(minimal_site / name).ids, name
 
 
