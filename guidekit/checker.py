@@ -40,7 +40,6 @@ class Choice:
 class Step:
     """A question with its answers."""
     question: schema.Question
-    key: str    # `questions.N`
     level: int  # index in LEVELS
     choices: tuple[Choice, ...]
 
@@ -53,7 +52,6 @@ class Tree:
     # id -> (question id, answer label) of every answer leading to it, in question order
     parents: Mapping[str, tuple[tuple[str, str], ...]]
     levels: tuple[str, ...]  # the LEVELS the questions use, most urgent first
-    keys: Mapping[str, str]  # id -> where it is written, e.g. `outcomes.2`
 
 
 @dataclass(frozen=True)
@@ -113,7 +111,7 @@ def compile_tree(checker: schema.Checker) -> tuple[Tree, list[Problem]]:
         key = f"questions.{i}"
         _shape(question, key, report)
         if keys.get(question.id) == key:
-            steps[question.id] = Step(question, key, LEVELS.index(question.screen),
+            steps[question.id] = Step(question, LEVELS.index(question.screen),
                                       choices(question, key))
     outcomes = {o.id: o for i, o in enumerate(checker.outcomes, 1)
                 if keys.get(o.id) == f"outcomes.{i}"}
@@ -127,7 +125,7 @@ def compile_tree(checker: schema.Checker) -> tuple[Tree, list[Problem]]:
     levels = tuple(level for i, level in enumerate(LEVELS)
                    if any(s.level == i for s in steps.values()))
     tree = Tree(checker.start, steps, outcomes, {k: tuple(v) for k, v in parents.items()},
-                levels, keys)
+                levels)
     if checker.start not in keys:
         report.fail("start", _unknown(checker.start, keys))
     elif checker.start in outcomes:
