@@ -2,7 +2,7 @@
 
 Plain-language guidance for health information aims at US grade 8 or below. The grade counts
 words per sentence and syllables per word over the page's prose: title, summary, every text
-field (steps, cautions, typical signs, ...) and the body. Each of those, and each paragraph,
+field (steps, cautions, typical signs, the checker's questions, ...) and the body. Each of those, and each paragraph,
 heading, list item and table cell of the body, ends a sentence even without a full stop, so
 that lists and headings are not read as one long sentence.
 
@@ -12,9 +12,9 @@ cannot fetch. Pure: it reads the model and the rendered Markdown only.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
-import typing
 from html import unescape
 
 import syllapy
@@ -28,27 +28,40 @@ FIELD = "reading_grade"
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _SENTENCE_END = re.compile(r"[.!?]+\s")
 _NOT_PROSE = {"aliases"}  # search words, not sentences anyone reads
+_NAME = re.compile(rf"(?:[a-z-]+:)?{schema.SLUG_PATTERN}(?:#[a-z0-9-]+)?")
 # The end of a body element that ends a sentence, whatever the punctuation.
 _BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|dt|dd|blockquote|pre|div)>|<br\s*/?>")
 _TAG = re.compile(r"<[^>]*>")
 
 
-@functools.cache
-def prose_fields(cls) -> tuple[str, ...]:
-    """The fields of `cls` that hold text for readers (not slugs, dates or fixed choices)."""
-    hints = typing.get_type_hints(cls)
-    return tuple(f.name for f in schema.editor_fields(cls)
-                 if f.name not in _NOT_PROSE and not f.metadata.get("ref")
-                 and hints[f.name] in (str, tuple[str, ...]))
+def _texts(value) -> list[str]:
+    """The prose in a field's value: its text, list items and the text of nested groups of
+    keys (a checker question's text and help, say), without the slugs, ids and fixed choices
+    (`some-evidence`) that look like `word-word`."""
+    if isinstance(value, str):
+        return [] if not value.strip() or _NAME.fullmatch(value) else [value]
+    if isinstance(value, tuple):
+        return [text for item in value for text in _texts(item)]
+    if dataclasses.is_dataclass(value):
+        return [text for texts in prose_by_field(value).values() for text in texts]
+    return []  # dates and numbers
+
+
+def prose_by_field(entity) -> dict[str, list[str]]:
+    """{field: the texts in it} for the fields of an entity that hold text for readers, one
+    text per value or list item."""
+    found = {}
+    for f in schema.editor_fields(type(entity)):
+        if f.name not in _NOT_PROSE and not f.metadata.get("ref"):
+            texts = _texts(getattr(entity, f.name))
+            if texts:
+                found[f.name] = texts
+    return found
 
 
 def field_prose(entity) -> list[str]:
     """The page's own text fields, one block per value or list item."""
-    blocks: list[str] = []
-    for name in prose_fields(type(entity)):
-        value = getattr(entity, name)
-        blocks += [value] if isinstance(value, str) else list(value)
-    return blocks
+    return [text for texts in prose_by_field(entity).values() for text in texts]
 
 
 def body_prose(html: str) -> list[str]:

@@ -16,7 +16,7 @@ from calendar import monthrange
 
 from . import schema
 from .problems import Problem, warning
-from .readability import prose_fields
+from .readability import prose_by_field
 
 KINDS = {"article": (schema.Article, "articles"), "pain-type": (schema.PainType, "pain-types"),
          "exercise": (schema.Exercise, "exercises")}
@@ -119,11 +119,12 @@ def unfinished(page) -> list[Problem]:
     """A warning for each TODO left in a page's text or body."""
     problems = []
     lines = page.lines
-    for name in prose_fields(type(page)):
+    for name, texts in prose_by_field(page).items():
         value = getattr(page, name)
-        for i, text in enumerate([value] if isinstance(value, str) else value):
+        listed = isinstance(value, tuple) and all(isinstance(v, str) for v in value)
+        for i, text in enumerate(texts):
             if _TODO_RE.search(text):
-                line = lines.get(f"{name}.{i}", lines.get(name, 0))
+                line = lines.get(f"{name}.{i}" if listed else name, lines.get(name, 0))
                 problems.append(_todo_warning(page.source_path, line, name))
     if TODO in page.body:
         for i, text in enumerate(page.body.split("\n")):

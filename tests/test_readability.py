@@ -32,7 +32,7 @@ def test_headings_and_list_items_end_sentences():
 def test_page_prose_takes_text_fields_not_slugs_or_choices(copy_site, tmp_path):
     report = build_into(copy_site("minimal"), tmp_path / "site")
     assert set(report.reading_grades) == {("page", "home"), ("page", "about"),
-                                          ("article", "warning-signs"),
+                                          ("page", "checker"), ("article", "warning-signs"),
                                           ("pain-type", "muscle-related"), ("exercise", "plank")}
     plank = schema.Exercise(
         slug="plank", source_path="p.md", title="Plank", summary="A hold.",
@@ -64,3 +64,12 @@ def test_a_hard_page_gets_a_warning_with_its_grade(where, copy_site, tmp_path):
     warnings = [str(p) for p in report.warnings if p.field == "reading_grade"]
     assert warnings == [f"{content}/exercises/plank.md:2: warning: reading_grade: reading grade "
                         f"{grade:.1f} is above 8; use shorter sentences and simpler words"]
+
+
+def test_nested_text_counts_but_ids_and_links_do_not():
+    question = schema.Question(id="fever", text="Do you have a fever?", help="",
+                               screen="urgent", if_yes="urgent", if_no="where")
+    outcome = schema.Outcome(id="urgent", urgency="urgent", title="Get help today",
+                             advice=("Call 111.",), links=("article:warning-signs",))
+    assert readability.field_prose(question) == ["Do you have a fever?"]
+    assert readability.field_prose(outcome) == ["Get help today", "Call 111."]

@@ -51,13 +51,14 @@ def test_overdue_pages_come_first_then_by_status_and_due_date(content):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     today = dt.date.fromisoformat(lines[0].split(" on ")[1][:10])
-    assert lines[0] == (f"Review status of 5 pages on {today}: 2 overdue, 2 awaiting review, "
+    assert lines[0] == (f"Review status of 6 pages on {today}: 2 overdue, 3 awaiting review, "
                         "1 reviewed.")
     headings = [line for line in lines if line and not line.startswith(" ")][1:]
     assert headings == ["Overdue: review these first", "Awaiting clinical review", "Reviewed"]
     pages = [line.split()[2] for line in lines if line.startswith("  20")]
     assert [p.rsplit("/", 1)[-1] for p in pages] == [
-        "warning-signs.md", "plank.md", "about.md", "home.md", "muscle-related.md"]
+        "warning-signs.md", "plank.md", "about.md", "checker.yaml", "home.md",
+        "muscle-related.md"]
     warning_signs = next(line for line in lines if "warning-signs.md" in line)
     assert warning_signs.startswith("  2026-10-01")
     overdue = (today - dt.date(2026, 10, 1)).days
@@ -75,7 +76,8 @@ def test_json_has_the_same_order_and_the_build_s_reading_grades(content, tmp_pat
     today = dt.date.fromisoformat(report["today"])
     assert [(p["kind"], p["slug"], p["overdue"]) for p in report["pages"]] == [
         ("article", "warning-signs", True), ("exercise", "plank", True),
-        ("page", "about", False), ("page", "home", False), ("pain-type", "muscle-related", False)]
+        ("page", "about", False), ("page", "checker", False), ("page", "home", False),
+        ("pain-type", "muscle-related", False)]
     first = report["pages"][0]
     assert first["next_review"] == "2026-10-01"
     assert first["days_left"] == (dt.date(2026, 10, 1) - today).days < 0
