@@ -1,7 +1,10 @@
 """The build, stage by stage. The only module that touches the disk or sequences stages:
 
-load content -> validate into a typed model -> render Markdown -> build the site graph ->
-render pages -> write atomically.
+load content -> validate into a typed model -> render Markdown -> check the prose (reading
+grades, TODOs left by `new`) -> build the site graph -> render pages -> write atomically.
+
+The per-file work of loading, Markdown and reading grades goes through a memo (cache.py) that
+this module reads from and writes to the cache folder, so a rebuild redoes only what changed.
 """
 from __future__ import annotations
 
