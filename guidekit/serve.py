@@ -233,7 +233,7 @@ class Preview:
         self._timer = None
         self.server = _LiveServer(self)
 
-    def build(self, changed: set[str] | None = None) -> bool:
+    def build(self, changed: set[str] | None = None) -> None:
         """Rebuild the site; on failure keep the last good one and remember the problems.
         Warnings are listed for the files that changed (all of them on the first build)."""
         self.memo.next_build()
@@ -247,7 +247,7 @@ class Preview:
             self.log(format_problems(self.problems))
             self.log(f"The last good site is still served from {self.paths.out}/; the browser "
                      "shows these problems until a save fixes them.")
-            return False
+            return
         self.problems = []
         shown = [w for w in report.warnings if changed is None or w.path in changed]
         for line in format_warnings(shown):
@@ -255,7 +255,6 @@ class Preview:
         n = len(report.warnings)
         self.log(f"Built {report.pages} pages in {time.perf_counter() - start:.2f} s; {n} "
                  f"warning{'s' if n != 1 else ''}.")
-        return True
 
     def file_for(self, url_path: str) -> Path | None:
         """The file of the last good build an address names, never one outside it."""
