@@ -96,11 +96,11 @@ def page_grade(entity, body: MarkdownResult | None) -> float:
     return grade(field_prose(entity) + (body_prose(body.html) if body else []))
 
 
-def grade_warning(entity, page_grade_: float) -> Problem | None:
+def grade_warning(entity, reading_grade: float) -> Problem | None:
     """A warning when the page reads above the plain-language limit."""
-    if page_grade_ <= GRADE_LIMIT:
+    if reading_grade <= GRADE_LIMIT:
         return None
     line = entity.lines.get("title", 1)
     return warning(entity.source_path, line, FIELD,
-                   f"reading grade {page_grade_:.1f} is above {GRADE_LIMIT:g}; use shorter "
+                   f"reading grade {reading_grade:.1f} is above {GRADE_LIMIT:g}; use shorter "
                    "sentences and simpler words")

@@ -66,7 +66,7 @@ def _comment(text: str, indent: str) -> list[str]:
                          subsequent_indent=f"{indent}# ")
 
 
-def _first_values(kind: str, slug: str, today: dt.date, source: str) -> dict:
+def _first_values(slug: str, today: dt.date, source: str) -> dict:
     """What a new page starts with where TODO would not build or would say too much."""
     return {
         "title": slug.replace("-", " ").capitalize(),
@@ -110,7 +110,7 @@ def skeleton(kind: str, slug: str, today: dt.date, source: str) -> str:
             "`python build.py serve`. Every key is explained in docs/content-reference.md; "
             "how to write a page is in docs/editing.md.")
     lines = ["---", *_comment(head, ""), "",
-             *_keys(cls, _first_values(kind, slug, today, source)), "---"]
+             *_keys(cls, _first_values(slug, today, source)), "---"]
     body = textwrap.fill(_BODIES[kind], _WIDTH) + "\n" if _BODIES[kind] else ""
     return "\n".join(lines) + "\n" + body
 
