@@ -9,6 +9,7 @@ reads and writes the memo's file.
 from __future__ import annotations
 
 import hashlib
+import pickle
 from typing import Callable, Iterable, Mapping
 
 
@@ -33,6 +34,13 @@ def fingerprint(sources: Mapping[str, bytes], versions: Mapping[str, str]) -> by
     for name in sorted(versions):
         parts += [_bytes(name), _bytes(versions[name])]
     return _digest(parts)
+
+
+def value_bytes(value) -> bytes:
+    """Bytes standing for a value made of plain data and dataclasses, to key work on it: equal
+    bytes mean equal values (equal values usually give equal bytes; when not, the work is only
+    done again)."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Memo:

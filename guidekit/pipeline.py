@@ -248,12 +248,13 @@ def new_page(paths: Paths, kind: str, slug: str, today=None) -> Path:
     return target
 
 
-def render_site(paths: Paths, site_graph, report: BuildReport) -> dict[str, bytes]:
+def render_site(paths: Paths, site_graph, report: BuildReport,
+                memo: Memo | None = None) -> dict[str, bytes]:
     """Stage 4: every output file, {relative path: bytes}."""
     with report.timed("render"):
         templates = {rel: data.decode("utf-8") for rel, data in read_tree(paths.templates).items()
                      if rel.endswith(".html")}
-        pages = render.render_pages(site_graph, templates)
+        pages = render.render_pages(site_graph, templates, memo)
         static = {f"static/{rel}": data
                   for rel, data in read_tree(paths.templates / "static").items()}
         data = render.render_data(site_graph)
@@ -270,7 +271,9 @@ def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
     if write_output:
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
     site_graph = load_site(paths, report, strict, today, memo)
-    files = render_site(paths, site_graph, report)
+    files = render_site(paths, site_graph, report, memo)
+    if memo is not None:
+        report.reused, report.computed = memo.hits, memo.misses
     report.files = len(files)
     if write_output:
         with report.timed("write"):

@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import schema
+from .cache import Memo, value_bytes
 from .checker_pages import TREE_SCRIPT, checker_contexts, tree_script
 from .graph import CHECKER_KEY, PageKey, SiteGraph
 from .markdown_body import LINK_KINDS
@@ -220,10 +221,27 @@ def page_contexts(graph: SiteGraph) -> dict[str, tuple[str, Mapping]]:
     return result
 
 
-def render_pages(graph: SiteGraph, templates: Mapping[str, str]) -> dict[str, bytes]:
+def render_pages(graph: SiteGraph, templates: Mapping[str, str],
+                 memo: Memo | None = None) -> dict[str, bytes]:
+    """Every page, {output path: bytes}. With a memo, a page is taken from an earlier build
+    when its templates and its context are the same: the context is all that a page shows
+    (the helpers url and asset depend only on the page's path)."""
     env = make_environment(templates)
-    return {path: env.get_template(name).render(context).encode("utf-8")
-            for path, (name, context) in sorted(page_contexts(graph).items())}
+    contexts = sorted(page_contexts(graph).items())
+    if memo is None:
+        return {path: _render(env, name, context) for path, (name, context) in contexts}
+    template_set = memo.key("templates", *(part for name in sorted(templates)
+                                           for part in (name, templates[name])))
+    pages = {}
+    for path, (name, context) in contexts:
+        shown = value_bytes({k: v for k, v in context.items() if not callable(v)})
+        key = memo.key("page", template_set, path, name, shown)
+        pages[path] = memo.cached(key, lambda: _render(env, name, context))
+    return pages
+
+
+def _render(env: jinja2.Environment, name: str, context: Mapping) -> bytes:
+    return env.get_template(name).render(context).encode("utf-8")
 
 
 def render_data(graph: SiteGraph) -> dict[str, bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import shutil
 import sys
 
 import pytest
@@ -17,9 +18,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synthetic import write_corpus  # noqa: E402
 
 
-def cached_build(content, out, cache_dir) -> pipeline.BuildReport:
+def cached_build(content, out, cache_dir, templates=ROOT / "templates") -> pipeline.BuildReport:
     """What `python build.py` does: load the memo, build, save the memo."""
-    paths = pipeline.Paths(content, ROOT / "templates", out, cache=cache_dir)
+    paths = pipeline.Paths(content, templates, out, cache=cache_dir)
     memo = pipeline.open_memo(paths)
     report = pipeline.build(paths, today=FIXED_DAY, memo=memo)
     pipeline.save_memo(paths, memo)
@@ -47,10 +48,28 @@ def test_cold_warm_and_edited_builds_match_builds_from_scratch(corpus, tmp_path)
     article.write_text(text.replace("title: Synthetic article 3", "title: Renamed article")
                        .replace("## Part 2", "## Part 2\n\nA new paragraph.", 1))
     edited = cached_build(corpus, tmp_path / "site", cache_dir)
-    assert edited.computed == 3  # the front matter, the Markdown body and the reading grade
     build_into(corpus, tmp_path / "scratch-edited")
     assert tree(tmp_path / "site") == tree(tmp_path / "scratch-edited")
-    assert tree(tmp_path / "site") != tree(tmp_path / "scratch")
+    before, after = tree(tmp_path / "scratch"), tree(tmp_path / "site")
+    changed_pages = [p for p in after if p.endswith(".html") and after[p] != before[p]]
+    assert "articles/article-00003.html" in changed_pages
+    # Worked out again: the file's front matter, Markdown body and reading grade, and the
+    # pages that show what changed (the article, and the pages listing or linking to it).
+    assert edited.computed == 3 + len(changed_pages) < cold.computed / 4
+
+
+def test_a_template_change_renders_every_page_again(corpus, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    cold = cached_build(corpus, tmp_path / "site", tmp_path / "cache", templates)
+    base = templates / "base.html"
+    base.write_text(base.read_text().replace("Skip to main content", "Skip to the page"))
+    warm = cached_build(corpus, tmp_path / "site", tmp_path / "cache", templates)
+    assert warm.computed == cold.pages  # every page, and nothing parsed again
+    scratch = pipeline.Paths(corpus, templates, tmp_path / "scratch")
+    pipeline.build(scratch, today=FIXED_DAY)
+    assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
+    assert b"Skip to the page" in (tmp_path / "site" / "index.html").read_bytes()
 
 
 def test_the_cache_keeps_only_what_the_last_build_used(corpus, tmp_path):
@@ -123,3 +142,16 @@ def test_cli_reports_reuse_and_no_cache_builds_from_scratch(copy_site, tmp_path)
     assert f"cache: {n} results reused, 0 worked out" in run_cli(*args).stdout
     scratch = run_cli(*args, "--no-cache")
     assert f"cache: 0 results reused, {n} worked out" in scratch.stdout
+
+
+def test_only_the_memos_of_recently_built_folders_are_kept(tmp_path):
+    cache_dir = tmp_path / "cache"
+    for n in range(pipeline.KEEP_MEMOS):
+        cached_build(SITES / "minimal", tmp_path / f"site-{n}", cache_dir)
+        content = tmp_path / f"content-{n}"
+        write_corpus(content, 2, seed=n)
+        cached_build(content, tmp_path / f"site-{n}", cache_dir)
+    memos = list((cache_dir / "guidekit").iterdir())
+    assert len(memos) == pipeline.KEEP_MEMOS
+    # The minimal site was built all along, so its memo is one of those kept.
+    assert cached_build(SITES / "minimal", tmp_path / "site-again", cache_dir).computed == 0
