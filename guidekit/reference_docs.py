@@ -2,6 +2,7 @@
 `python build.py docs` writes it to docs/content-reference.md; a test checks it is current."""
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import typing
 
@@ -18,6 +19,7 @@ SECTIONS = (
     ("Review record", schema.Review, "the `review:` key of every page"),
     ("Person", schema.Person, "an entry `SLUG:` in `content/people.yaml`"),
     ("Source", schema.Source, "an entry `SLUG:` in `content/sources.yaml`"),
+    ("Search settings", schema.SearchSettings, "`content/search.yaml` (optional)"),
 )
 
 
@@ -29,6 +31,8 @@ def type_name(hint) -> str:
         return "one of " + ", ".join(f"`{a}`" for a in args)
     if origin is tuple:
         return f"list of {type_name(args[0])}"
+    if origin is collections.abc.Mapping:
+        return f"group of `{type_name(args[0])}: {type_name(args[1])}` lines"
     if dataclasses.is_dataclass(hint):
         return "group of keys (see Review record)"
     return {"str": "text", "int": "whole number", "date": "date YYYY-MM-DD"}[hint.__name__]
@@ -38,7 +42,7 @@ def _table(cls) -> list[str]:
     hints = typing.get_type_hints(cls)
     rows = ["| key | required | type | what it is |", "| --- | --- | --- | --- |"]
     for f in schema.editor_fields(cls):
-        required = "yes" if f.default is dataclasses.MISSING else "no"
+        required = "yes" if schema.is_required(f) else "no"
         kind = type_name(hints[f.name])
         if f.metadata.get("ref"):
             kind += f" (slugs: `{f.metadata['ref']}`)" if "list" in kind else \
