@@ -16,6 +16,7 @@ BUILTIN_PAGES = {
     "pain-types": "pain-types/index.html",
     "exercises": "exercises/index.html",
     "people": "people/index.html",
+    "search": "search.html",
 }
 
 # Folder for each kind of page that has one file per slug.
