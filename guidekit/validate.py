@@ -147,12 +147,15 @@ class _Checker:
             self.fail(line, field, f"should be a group of `name: value` lines, not "
                                    f"{_describe(value)}")
             return _INVALID
+        # Entries that fail are reported and left out, so the rules for the others still run.
         result = {}
         for key, item in value.items():
             dotted = f"{field}.{key}"
             self.lines[dotted] = value.key_lines[key]
-            result[key] = self.value(item, item_hint, value.key_lines[key], dotted, f)
-        return _INVALID if _INVALID in result.values() else result
+            converted = self.value(item, item_hint, value.key_lines[key], dotted, f)
+            if converted is not _INVALID:
+                result[key] = converted
+        return result
 
     def scalar(self, value, hint, line, field):
         if hint is str:
