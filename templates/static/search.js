@@ -2,7 +2,7 @@
 (() => {
 "use strict";
 const root = new URL("../", document.currentScript.src);
-const K1 = 1.2, B = 0.75, SUGGESTIONS = 6, BEFORE = 10, WORDS = 30;
+const K1 = 1.2, B = 0.75, SUGGESTIONS = 6, SHOWN = 50, BEFORE = 10, WORDS = 30;
 let loading, data, stemOf, stop, pages, records, postings, vocabulary, forms;
 
 // The same split as words() in guidekit/search_terms.py.
@@ -33,9 +33,8 @@ function prepare(index) {
   pages = data.pages.map(([title, path, kind, summary, aliases, pains]) => ({
     title, path, kind, summary, aliases, pains, titleTerms: new Set(terms(title)) }));
   // Record i is the head of page i; the sections of every page follow.
-  records = pages.map((p, page) => ({ page, anchor: "", heading: "", text: "", fields: {
-    title: p.title, aliases: p.aliases, summary: p.summary,
-    topics: [data.kinds[p.kind], ...p.pains.map((s) => data.painTypes[s])].join(" ") } }))
+  records = pages.map(({ title, aliases, summary, kind, pains }, page) => ({ page, anchor: "", heading: "", text: "",
+    fields: { title, aliases, summary, topics: [data.kinds[kind], ...pains.map((s) => data.painTypes[s])].join(" ") } }))
     .concat(data.records.map(([page, anchor, heading, text]) => ({ page, anchor, heading, text, fields: { heading, text } })));
   postings = new Map();
   vocabulary = new Set([...stemOf.keys(), ...Object.keys(data.synonyms)]);
@@ -67,11 +66,11 @@ function distance(a, b, max) {
 }
 
 // [term, weight] pairs for a query word: its stem, words it begins (while typed), words a
-// typo away (two from 8 letters), and their synonyms.
+// typo away (two from 8 letters), their synonyms.
 function alternatives(word, typing) {
   const found = new Map(), put = (term, weight) => found.set(term, Math.max(found.get(term) || 0, weight));
   if (vocabulary.has(word)) put(stem(word), 1);
-  else { // a form the guide does not use: try it without its ending ("exercising")
+  else { // a form the guide lacks: try it without its ending ("exercising")
     const bare = word.replace(/(ing|ed|es|s|er|ly)$/, "");
     for (const base of [bare, bare.replace(/(.)\1$/, "$1"), bare + "e"]) {
       if (base.length > 2 && postings.has(stem(base))) put(stem(base), 1);
@@ -113,8 +112,8 @@ function search(query, filter = {}, limit = Infinity) {
     .map(([i, scores]) => {
       const page = pages[i], found = [...scores.values()], top = Math.max(0, ...found);
       const hit = slots.filter((alts) => [...scores.keys()].some((r) => covers(r, [alts]))).length;
-      // Link to the top if the title matches, else to the best section holding all the query
-      // words the page holds (and as many as typed as its head).
+      // Link to the top if the title matches, else to the best section with all the query
+      // words the page has (and as many as typed as its head).
       let record = i, best = 0;
       if (!slots.every((alts) => alts.some(([term]) => page.titleTerms.has(term)))) {
         for (const [r, score] of scores) {
@@ -124,11 +123,11 @@ function search(query, filter = {}, limit = Infinity) {
       return { page, record, hit, score: top + 0.2 * (found.reduce((a, b) => a + b, 0) - top) };
     })
     .sort((a, b) => b.hit - a.hit || b.score - a.score);
-  return ranked.slice(0, limit).map(({ page, record, score }) => {
+  return Object.assign(ranked.slice(0, limit).map(({ page, record }) => {
     const { anchor, heading } = records[record];
-    return { page, score, section: heading, title: marked(page.title, matched), snippet: snippet(record, matched),
+    return { page, section: heading, title: marked(page.title, matched), snippet: snippet(record, matched),
       href: new URL(page.path + (anchor && "#" + anchor), root).href };
-  });
+  }), { total: ranked.length });
 }
 
 // [text, matched] parts: words, and what lies between them.
@@ -215,11 +214,11 @@ function searchPage(form) {
   const update = async () => {
     await load();
     const filter = { kind: kind.value, pain: pain.value }, query = q.value.trim();
-    const results = query || filter.kind || filter.pain ? search(q.value, filter) : [];
+    const results = query || filter.kind || filter.pain ? search(q.value, filter, SHOWN) : [];
     list.replaceChildren(...results.map((result) =>
       describe(result, element("li", "result"), Object.assign(element("a"), { href: result.href }))));
-    const n = results.length;
-    status.textContent = query || n ? `${n || "No"} result${n === 1 ? "" : "s"}${query ? ` for “${query}”` : ""}` : "";
+    const n = results.total;
+    status.textContent = n || query ? `${n || "No"} result${n === 1 ? "" : "s"}${query ? ` for “${query}”` : ""}${n > SHOWN ? `, the best ${SHOWN} shown` : ""}` : "";
     try {
       history.replaceState(null, "", `?${new URLSearchParams([...new FormData(form)].filter(([, v]) => v))}`);
     } catch { /* some browsers refuse this on file:// */ }
