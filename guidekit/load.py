@@ -14,7 +14,8 @@ PAGE_FOLDERS = {"articles": "article", "pain-types": "pain-type", "exercises": "
 SINGLE_FILES = {"home.md": "home", "about.md": "about", "site.yaml": "site",
                 "people.yaml": "people", "sources.yaml": "sources", "checker.yaml": "checker",
                 "search.yaml": "search"}
-REQUIRED_FILES = ("site.yaml", "home.md", "about.md", "people.yaml", "sources.yaml")
+REQUIRED_FILES = ("site.yaml", "home.md", "about.md", "people.yaml", "sources.yaml",
+                  "checker.yaml")
 LAYOUT_HELP = ("content/ holds site.yaml, home.md, about.md, people.yaml, sources.yaml, "
                "checker.yaml, search.yaml and the folders articles/, pain-types/ and "
                "exercises/ (*.md files)")

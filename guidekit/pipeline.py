@@ -118,8 +118,9 @@ def render_site(paths: Paths, site_graph, report: BuildReport) -> dict[str, byte
         pages = render.render_pages(site_graph, templates)
         static = {f"static/{rel}": data
                   for rel, data in read_tree(paths.templates / "static").items()}
+        data = render.render_data(site_graph)
     report.pages = len(pages)
-    return {**pages, **static}
+    return {**pages, **static, **data}
 
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,

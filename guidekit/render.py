@@ -16,7 +16,8 @@ import jinja2
 from markupsafe import Markup
 
 from . import schema
-from .graph import PageKey, SiteGraph
+from .checker_pages import TREE_SCRIPT, checker_contexts, tree_script
+from .graph import CHECKER_KEY, PageKey, SiteGraph
 from .markdown_body import LINK_KINDS
 from .urls import BUILTIN_PAGES, page_path, relative, target_path
 
@@ -119,7 +120,7 @@ def _common(graph: SiteGraph, key: PageKey, path: str, title: str, description: 
         "nav": [(label, linker.url("page", slug), key == ("page", slug))
                 for slug, label in (("home", "Home"), ("pain-types", "Pain types"),
                                     ("exercises", "Exercises"), ("articles", "Articles"),
-                                    ("about", "About"))],
+                                    ("checker", "Symptom checker"), ("about", "About"))],
         "help_url": linker.url("article", content.site.warning_signs_page),
     }
 
@@ -217,6 +218,10 @@ def page_contexts(graph: SiteGraph) -> dict[str, tuple[str, Mapping]]:
     result: dict[str, tuple[str, Mapping]] = {}
     for key in graph.pages:
         kind, slug = key
+        if key == CHECKER_KEY:
+            result.update((path, ("checker.html", MappingProxyType(context))) for path, context
+                          in checker_contexts(graph, _page_context(graph, key)).items())
+            continue
         template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
         context = _page_context(graph, key)
         if key == ("page", "about"):
@@ -234,3 +239,8 @@ def render_pages(graph: SiteGraph, templates: Mapping[str, str]) -> dict[str, by
     env = make_environment(templates)
     return {path: env.get_template(name).render(context).encode("utf-8")
             for path, (name, context) in sorted(page_contexts(graph).items())}
+
+
+def render_data(graph: SiteGraph) -> dict[str, bytes]:
+    """Data files the site's scripts read: the symptom checker's compiled tree."""
+    return {TREE_SCRIPT: tree_script(graph)}

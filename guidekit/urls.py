@@ -5,8 +5,6 @@ a static host and when opened from disk (file://).
 """
 from __future__ import annotations
 
-import posixpath
-
 # Pages the site always has, addressed from Markdown as `page:NAME`.
 BUILTIN_PAGES = {
     "home": "index.html",
@@ -16,6 +14,7 @@ BUILTIN_PAGES = {
     "pain-types": "pain-types/index.html",
     "exercises": "exercises/index.html",
     "people": "people/index.html",
+    "checker": "checker/index.html",
     "search": "search.html",
 }
 
@@ -31,6 +30,12 @@ def page_path(kind: str, slug: str) -> str:
     return f"{KIND_FOLDERS[kind]}/{slug}.html"
 
 
+def checker_step_path(node: str, is_outcome: bool) -> str:
+    """The page of one question or outcome of the symptom checker (for use without
+    JavaScript): `checker/q-ID.html` or `checker/outcome-ID.html`."""
+    return f"checker/{'outcome' if is_outcome else 'q'}-{node}.html"
+
+
 def target_path(kind: str, slug: str) -> str:
     """The output file a `kind:slug` link points to (sources share one page)."""
     if kind == "source":
@@ -39,9 +44,12 @@ def target_path(kind: str, slug: str) -> str:
 
 
 def relative(from_path: str, to_path: str, anchor: str = "") -> str:
-    """A relative URL from one output file to another (or to an anchor on the same page)."""
+    """A relative URL from one output file to another (or to an anchor on the same page).
+
+    It climbs to the site root and down again ("../exercises/plank.html" even between two
+    pages of one folder): simple, and cheap enough to call for every link of every page.
+    """
     fragment = f"#{anchor}" if anchor else ""
     if to_path == from_path and fragment:
         return fragment
-    start = posixpath.dirname(from_path) or "."
-    return posixpath.relpath(to_path, start) + fragment
+    return "../" * from_path.count("/") + to_path + fragment

@@ -22,7 +22,8 @@ from .yaml_lines import LineList, LineMap
 
 SLUG_RE = re.compile(rf"^{schema.SLUG_PATTERN}$")
 _KIND_CLASS = {"article": schema.Article, "pain-type": schema.PainType,
-               "exercise": schema.Exercise, "home": schema.Article, "about": schema.Article}
+               "exercise": schema.Exercise, "home": schema.Article, "about": schema.Article,
+               "checker": schema.Checker}
 _SLUG_FROM_FILE = ("article", "pain-type", "exercise")
 
 
@@ -128,11 +129,17 @@ class _Checker:
             return _INVALID
         items = []
         for i, (item, item_line) in enumerate(zip(value, value.item_lines)):
-            self.lines[f"{field}.{i}"] = item_line
-            converted = self.value(item, item_hint, item_line, field, f)
-            if converted is _INVALID:
-                return _INVALID
-            items.append(converted)
+            item_field = field
+            if dataclasses.is_dataclass(item_hint):
+                # A group of keys in a list is named by its position, counted from 1 as
+                # editors count: `questions.3.text`.
+                item_field = f"{field}.{i + 1}"
+                self.lines[item_field] = item_line
+            else:
+                self.lines[f"{field}.{i}"] = item_line
+            items.append(self.value(item, item_hint, item_line, item_field, f))
+        if any(item is _INVALID for item in items):
+            return _INVALID
         if f.metadata.get("ref"):
             seen = set()
             for item, item_line in zip(items, value.item_lines):
@@ -289,7 +296,7 @@ def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozens
             if search is not None:
                 singles["search"] = dataclasses.replace(search, lines=checker.lines)
                 problems += _search_rules(singles["search"])
-        elif doc.kind in ("home", "about"):
+        elif doc.kind in ("home", "about", "checker"):
             singles[doc.kind], found = _page(doc)
             problems += found
         elif doc.kind in pages:
@@ -308,7 +315,8 @@ def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozens
             else:
                 pages[doc.kind][doc.slug] = page
     problems += _source_rules(singles.get("sources") or {})
-    if any(singles.get(k) is None for k in ("site", "home", "about", "people", "sources")):
+    if any(singles.get(k) is None for k in ("site", "home", "about", "people", "sources",
+                                            "checker")):
         return None, problems
     content = schema.Content(
         site=singles["site"], home=singles["home"], about=singles["about"],
@@ -317,6 +325,7 @@ def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozens
         exercises=dict(sorted(pages["exercise"].items())),
         people=dict(sorted(singles["people"].items())),
         sources=dict(sorted(singles["sources"].items())),
+        checker=singles["checker"],
         search=singles.get("search", schema.SearchSettings()),
         broken=frozenset(broken))
     return content, problems

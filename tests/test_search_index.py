@@ -37,7 +37,7 @@ def test_every_page_is_indexed_with_its_head(minimal):
     pages = {p.path: p for p in minimal.pages}
     assert set(pages) == {"index.html", "about.html", "articles/warning-signs.html",
                           "pain-types/muscle-related.html", "exercises/plank.html",
-                          "people/jane-expert.html"}
+                          "people/jane-expert.html", "checker/index.html"}
     article = pages["articles/warning-signs.html"]
     assert (article.title, article.kind, article.summary) == (
         "Warning signs", "article", "When back pain needs help now.")
