@@ -9,7 +9,8 @@ counts terms in it once, when the index loads, which keeps the guide's index und
 (posting lists would add about half again). The browser needs no stemmer: the index maps every
 word form that differs from its Snowball stem ("stretches" -> "stretch"), and the browser
 splits text exactly as `search_terms.words` does (a browser test checks both agree on the
-whole guide). Ranking is BM25 per field with the boosts below, summed.
+whole guide). Ranking is BM25 per field, with the boosts below and the average field lengths
+computed here, summed over fields.
 """
 from __future__ import annotations
 
