@@ -1,10 +1,12 @@
 """The build, stage by stage. The only module that touches the disk or sequences stages:
 
 load content -> validate into a typed model -> render Markdown -> check the prose (reading
-grades, TODOs left by `new`) -> build the site graph -> render pages -> write atomically.
+grades, TODOs left by `new`) -> build the site graph -> render pages -> index for search ->
+write atomically.
 
-The per-file work of loading, Markdown and reading grades goes through a memo (cache.py) that
-this module reads from and writes to the cache folder, so a rebuild redoes only what changed.
+The per-file work of loading, Markdown and reading grades, and rendered pages, go through a
+memo (cache.py) that this module reads from and writes to the cache folder, so a rebuild
+redoes only what changed.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ import syllapy
 import yaml
 
 from . import graph as graph_stage
-from . import load, readability, render, scaffold, validate, write
+from . import load, readability, render, scaffold, search_index, validate, write
 from .cache import Memo, fingerprint
 from .markdown_body import render_markdown
 from .problems import BuildFailed, Problem, errors_in, warnings_in
@@ -273,10 +275,17 @@ def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
     report = BuildReport()
     if write_output:
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
-    site_graph = load_site(paths, report, strict, today, memo)
+    # Errors stop here; warnings wait until the search stage has added its own, so that a
+    # strict build lists them all at once.
+    site_graph = load_site(paths, report, strict=False, today=today, memo=memo)
     files = render_site(paths, site_graph, report, memo)
+    with report.timed("search"):
+        index, found = search_index.build_index(site_graph)
+        files[search_index.INDEX_FILE] = search_index.index_script(index)
+    report.warnings += found
     if memo is not None:
         report.reused, report.computed = memo.hits, memo.misses
+    _fail_if_needed(report.warnings, strict)
     report.files = len(files)
     if write_output:
         with report.timed("write"):

@@ -23,8 +23,8 @@ from .markdown_body import LINK_KINDS
 from .urls import BUILTIN_PAGES, page_path, relative, target_path
 
 _INTERNAL_HREF = re.compile(rf'href="({"|".join(LINK_KINDS)}):([^"#]*)(?:#([^"]*))?"')
-_KIND_LABELS = {"article": "Article", "pain-type": "Pain type", "exercise": "Exercise",
-                "person": "Person", "page": "Page"}
+KIND_LABELS = {"article": "Article", "pain-type": "Pain type", "exercise": "Exercise",
+               "person": "Person", "page": "Page"}
 EVIDENCE_LABELS = {
     "guideline-supported": "Supported by clinical guidelines",
     "some-evidence": "Some research evidence",
@@ -52,7 +52,7 @@ def make_environment(templates: Mapping[str, str]) -> jinja2.Environment:
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["human_date"] = human_date
     env.globals.update(EVIDENCE_LABELS=EVIDENCE_LABELS, SOURCE_KIND_LABELS=SOURCE_KIND_LABELS,
-                       KIND_LABELS=_KIND_LABELS)
+                       KIND_LABELS=KIND_LABELS)
     return env
 
 
@@ -200,6 +200,20 @@ def _sources_context(graph: SiteGraph) -> dict:
     return context
 
 
+def _search_context(graph: SiteGraph) -> dict:
+    """The search page: its filters, and links to browse when JavaScript is off."""
+    path = BUILTIN_PAGES["search"]
+    context = _common(graph, ("page", "search"), path, "Search",
+                      "Search the guide in your own words.")
+    linker, content = _Linker(path), graph.content
+    context.update(
+        kinds=[(kind, title) for kind, title, _ in _INDEX_PAGES.values() if kind != "person"],
+        pain_filter=[(slug, pain.title) for slug, pain in content.pain_types.items()],
+        pain_types=_links(graph, linker, (("pain-type", s) for s in content.pain_types)),
+        exercises=_links(graph, linker, (("exercise", s) for s in content.exercises)))
+    return context
+
+
 def page_contexts(graph: SiteGraph) -> dict[str, tuple[str, Mapping]]:
     """{output path: (template name, read-only context)} for every page of the site."""
     result: dict[str, tuple[str, Mapping]] = {}
@@ -218,6 +232,7 @@ def page_contexts(graph: SiteGraph) -> dict[str, tuple[str, Mapping]]:
         result[BUILTIN_PAGES[slug]] = ("list.html", MappingProxyType(_index_context(graph, slug)))
     result[BUILTIN_PAGES["sources"]] = ("sources.html",
                                         MappingProxyType(_sources_context(graph)))
+    result[BUILTIN_PAGES["search"]] = ("search.html", MappingProxyType(_search_context(graph)))
     return result
 
 

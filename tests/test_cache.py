@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from guidekit import cache, pipeline
+from guidekit import cache, pipeline, search_index
 
 from conftest import FIXED_DAY, ROOT, SITES, build_into
 from test_build import run_cli, tree
@@ -128,7 +128,7 @@ def test_a_rebuild_writes_only_the_files_that_changed(copy_site, tmp_path):
     plank.write_text(plank.read_text().replace("Hold for longer.", "Hold for 10 s longer."))
     build_into(content, out)
     changed = {p for p in tree(out) if (out / p).stat().st_ino != inodes[p]}
-    assert changed == {"exercises/plank.html", ".guidekit-site"}
+    assert changed == {"exercises/plank.html", search_index.INDEX_FILE, ".guidekit-site"}
 
 
 def test_cli_reports_reuse_and_no_cache_builds_from_scratch(copy_site, tmp_path):
