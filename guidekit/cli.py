@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import pipeline, reference_docs, review_report, scaffold, write
+from . import pipeline, reference_docs, review_report, scaffold, workers, write
 from .problems import BuildFailed, format_problems, format_warnings
 from .scaffold import ScaffoldError
 from .write import OutputError
@@ -35,6 +35,9 @@ def _options() -> dict[str, argparse.ArgumentParser]:
     out = argparse.ArgumentParser(add_help=False)
     out.add_argument("--out", type=Path, default=Path("site"),
                      help="the output folder (default: site)")
+    building.add_argument("--jobs", "-j", type=int, default=workers.default_jobs(),
+                          help="processes to share the work over (default: the number of "
+                               "cores, here %(default)s); the output is the same for any number")
     timings = argparse.ArgumentParser(add_help=False)
     timings.add_argument("--timings", action="store_true", help="print the time of each stage")
     return {"content": content, "cache": cache, "building": building, "out": out,
@@ -156,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             pipeline.save_memo(paths, memo)
             return code
         report = pipeline.build(paths, strict=args.strict, write_output=args.command == "build",
-                                memo=memo)
+                                memo=memo, jobs=args.jobs)
     except BuildFailed as failure:
         print(format_problems(failure.problems), file=sys.stderr)
         print({"build": f"Nothing was written; {out} is unchanged.",

@@ -26,7 +26,7 @@ import syllapy
 import yaml
 
 from . import graph as graph_stage
-from . import load, readability, render, scaffold, search_index, validate, write
+from . import load, readability, render, scaffold, search_index, validate, workers, write
 from .cache import Memo, fingerprint
 from .markdown_body import render_markdown
 from .problems import BuildFailed, Problem, errors_in, warnings_in
@@ -158,26 +158,37 @@ def save_memo(paths: Paths, memo: Memo) -> None:
         old.unlink(missing_ok=True)
 
 
-def render_bodies(pages: dict, memo: Memo) -> dict:
-    """The Markdown of every page with a body. A map over the bodies not already in the memo
-    (each a pure function of its text), so a process pool can take the map over."""
-    keys = {key: memo.key("markdown", entity.body) for key, entity in pages.items()
-            if getattr(entity, "body", "").strip()}
-    todo = {k: pages[key].body for key, k in keys.items() if k not in memo}
-    for k, result in zip(todo, map(render_markdown, todo.values())):
-        memo.put(k, result)
-    return {key: memo.get(k) for key, k in keys.items()}
+def _page_work(item):
+    """One page's Markdown (unless already known) and reading grade (if wanted)."""
+    entity, body, want_grade = item
+    if body is None and getattr(entity, "body", "").strip():
+        body = render_markdown(entity.body)
+    return body, readability.page_grade(entity, body) if want_grade else None
 
 
-def reading_grades(pages: dict, bodies: dict, memo: Memo) -> dict:
-    """The reading grade of every guide page (people's pages are not graded)."""
-    grades = {}
-    for key, entity in pages.items():
-        if key[0] == "person":
-            continue
-        k = memo.key("grade", *readability.field_prose(entity), getattr(entity, "body", ""))
-        grades[key] = memo.cached(k, lambda: readability.page_grade(entity, bodies.get(key)))
-    return grades
+def bodies_and_grades(pages: dict, memo: Memo, jobs: int = 1) -> tuple[dict, dict]:
+    """The rendered Markdown of every page with a body, and the reading grade of every guide
+    page (people's pages are not graded). Each is a pure function of the page, so the pages
+    not already in the memo are shared out over `jobs` processes, both jobs done in one go."""
+    body_keys = {key: memo.key("markdown", entity.body) for key, entity in pages.items()
+                 if getattr(entity, "body", "").strip()}
+    grade_keys = {key: memo.key("grade", *readability.field_prose(entity),
+                                getattr(entity, "body", ""))
+                  for key, entity in pages.items() if key[0] != "person"}
+    def missing(keys: dict, key) -> bool:
+        return key in keys and keys[key] not in memo
+
+    todo = [key for key in pages if missing(body_keys, key) or missing(grade_keys, key)]
+    # (page, its Markdown if the memo has it, whether its grade is wanted)
+    items = [(pages[key], None if missing(body_keys, key) or key not in body_keys
+              else memo.get(body_keys[key]), missing(grade_keys, key)) for key in todo]
+    for key, (body, grade) in zip(todo, workers.map_items(_page_work, items, jobs)):
+        if key in body_keys:
+            memo.put(body_keys[key], body)
+        if grade is not None:
+            memo.put(grade_keys[key], grade)
+    return ({key: memo.get(k) for key, k in body_keys.items()},
+            {key: memo.get(k) for key, k in grade_keys.items()})
 
 
 def _fail_if_needed(problems: list[Problem], strict: bool) -> None:
@@ -187,9 +198,10 @@ def _fail_if_needed(problems: list[Problem], strict: bool) -> None:
 
 
 def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=None,
-              memo: Memo | None = None):
+              memo: Memo | None = None, jobs: int = 1):
     """Stages 1-3: read, validate and link the content. Returns the site graph, or raises
-    BuildFailed listing every problem found. Per-file work found in `memo` is reused."""
+    BuildFailed listing every problem found. Per-file work found in `memo` is reused; the
+    rest is shared out over `jobs` processes."""
     memo = memo if memo is not None else Memo(b"")
     if not paths.content.is_dir():
         raise BuildFailed([Problem(paths.display(paths.content), 0, "content",
@@ -213,10 +225,9 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
     if content is None:
         raise BuildFailed(errors_in(problems))
     pages = graph_stage.page_entities(content)
-    with report.timed("markdown"):
-        bodies = render_bodies(pages, memo)
+    with report.timed("markdown+grade"):
+        bodies, report.reading_grades = bodies_and_grades(pages, memo, jobs)
     with report.timed("prose"):
-        report.reading_grades = reading_grades(pages, bodies, memo)
         for key, grade in report.reading_grades.items():
             problems += scaffold.unfinished(pages[key])
             problems += filter(None, [readability.grade_warning(pages[key], grade)])
@@ -268,7 +279,7 @@ def render_site(paths: Paths, site_graph, report: BuildReport,
 
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
-          today=None, memo: Memo | None = None) -> BuildReport:
+          today=None, memo: Memo | None = None, jobs: int = 1) -> BuildReport:
     """The whole build. Raises BuildFailed (every problem) or OutputError; on failure the
     previous output folder is untouched. `memo` (see open_memo) makes rebuilds fast; the
     output is the same with or without it."""
@@ -277,7 +288,7 @@ def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
     # Errors stop here; warnings wait until the search stage has added its own, so that a
     # strict build lists them all at once.
-    site_graph = load_site(paths, report, strict=False, today=today, memo=memo)
+    site_graph = load_site(paths, report, strict=False, today=today, memo=memo, jobs=jobs)
     files = render_site(paths, site_graph, report, memo)
     with report.timed("search"):
         index, found = search_index.build_index(site_graph)
