@@ -278,11 +278,32 @@ def render_site(paths: Paths, site_graph, report: BuildReport,
     return {**pages, **static, **data}
 
 
+@contextmanager
+def _without_cycle_collection():
+    """A build makes millions of objects that live until it ends and almost no reference
+    cycles, so the cycle collector only rescans the growing heap, again and again: at 5000
+    articles it cost 0.7 s of 7.6 s and grew faster than the site. Reference counting still
+    frees everything else at once."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
           today=None, memo: Memo | None = None, jobs: int = 1) -> BuildReport:
     """The whole build. Raises BuildFailed (every problem) or OutputError; on failure the
     previous output folder is untouched. `memo` (see open_memo) makes rebuilds fast; the
     output is the same with or without it."""
+    with _without_cycle_collection():
+        return _build(paths, strict, write_output, today, memo, jobs)
+
+
+def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | None,
+           jobs: int) -> BuildReport:
     report = BuildReport()
     if write_output:
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
