@@ -66,6 +66,17 @@ class Memo:
             self.hits += 1
         return self._now[key]
 
+    def reuse(self, key: bytes, use: Callable[[object], bool]) -> bool:
+        """Whether the key is present and `use(value)` succeeds with its value (which is then
+        kept for the next build): for values that stand for something outside the memo, which
+        may have changed since."""
+        if key in self._now:
+            return use(self._now[key])
+        if key in self._earlier and use(self._earlier[key]):
+            self.get(key)
+            return True
+        return False
+
     def put(self, key: bytes, value) -> None:
         if key not in self._now:
             self.misses += 1

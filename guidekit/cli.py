@@ -3,6 +3,7 @@ the work is done by the modules it calls."""
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 from pathlib import Path
 
@@ -96,7 +97,9 @@ def _print_report(report: pipeline.BuildReport, action: str, timings: bool) -> N
         print(line, file=sys.stderr)
     if timings:
         for stage, seconds in report.timings.items():
-            print(f"  {stage:<10} {seconds * 1000:8.1f} ms")
+            print(f"  {stage:<14} {seconds * 1000:8.1f} ms   peak {report.peak_mib[stage]:6.1f} MiB")
+        print(f"  peak memory: build process {pipeline.peak_mib(resource.RUSAGE_SELF):.1f} MiB, "
+              f"largest worker {pipeline.peak_mib(resource.RUSAGE_CHILDREN):.1f} MiB")
         print(f"  cache: {report.reused} results reused, {report.computed} worked out")
     n = len(report.warnings)
     print(f"{action} {report.pages} pages ({report.files} files) in "

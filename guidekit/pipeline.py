@@ -2,11 +2,13 @@
 
 load content -> validate into a typed model -> render Markdown -> check the prose (reading
 grades, TODOs left by `new`) -> build the site graph -> render pages -> index for search ->
-write atomically.
+write atomically. Each output file goes to the staging folder (write.StagedSite) as soon as it
+is made, so the site is never in memory whole; the folder is swapped in at the end.
 
 The per-file work of loading, Markdown and reading grades, and rendered pages, go through a
 memo (cache.py) that this module reads from and writes to the cache folder, so a rebuild
-redoes only what changed.
+redoes only what changed. For a page the memo keeps only the digest of its bytes: the page
+itself is the previous build's file, checked against the digest before it is reused.
 """
 from __future__ import annotations
 
@@ -15,10 +17,12 @@ import gc
 import hashlib
 import os
 import pickle
+import resource
 import sys
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import markdown
@@ -39,6 +43,7 @@ class BuildReport:
     files: int = 0
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    peak_mib: dict[str, float] = field(default_factory=dict)  # this process's peak, by stage
     reading_grades: dict[tuple[str, str], float] = field(default_factory=dict)
     reused: int = 0     # results of per-file work taken from the cache
     computed: int = 0   # ... and worked out afresh
@@ -48,6 +53,7 @@ class BuildReport:
         start = time.perf_counter()
         yield
         self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
+        self.peak_mib[stage] = peak_mib(resource.RUSAGE_SELF)
 
     @property
     def seconds(self) -> float:
@@ -67,6 +73,12 @@ class Paths:
         return str(path.absolute()) if relative.startswith("..") else relative
 
 
+def peak_mib(who: int) -> float:
+    """The peak memory (max resident set) of this process (RUSAGE_SELF) or of the largest of
+    its finished child processes (RUSAGE_CHILDREN: the pool workers), in MiB."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
 def build_date() -> dt.date:
     """Today, or the date in SOURCE_DATE_EPOCH for reproducible builds."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -75,17 +87,20 @@ def build_date() -> dt.date:
     return dt.date.today()
 
 
-def read_tree(root: Path) -> dict[str, bytes]:
-    """{path relative to root (posix): bytes} for every file below root, hidden ones skipped."""
-    files = {}
+def list_tree(root: Path) -> list[str]:
+    """Every file below root as a path relative to it (posix), hidden ones skipped."""
+    files = []
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(names):
-            full = Path(folder, name)
-            rel = full.relative_to(root).as_posix()
-            if not load.is_ignored(rel):
-                files[rel] = full.read_bytes()
+        prefix = Path(folder).relative_to(root).as_posix()
+        files += [rel for rel in (name if prefix == "." else f"{prefix}/{name}"
+                                  for name in sorted(names)) if not load.is_ignored(rel)]
     return files
+
+
+def read_tree(root: Path) -> dict[str, bytes]:
+    """{path relative to root (posix): bytes} for every file below root, hidden ones skipped."""
+    return {rel: (root / rel).read_bytes() for rel in list_tree(root)}
 
 
 def generator_fingerprint() -> bytes:
@@ -208,10 +223,11 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
                                    "this content folder does not exist; check --content")])
     root = paths.display(paths.content)
     with report.timed("load"):
-        files = read_tree(paths.content)
+        files = list_tree(paths.content)
         problems = load.missing_files(files, root)
         docs, unreadable = [], set()
-        for rel, raw in files.items():
+        for rel in files:  # one at a time: only the parsed documents are kept
+            raw = (paths.content / rel).read_bytes()
             doc, found = memo.cached(memo.key("parse", root, rel, raw),
                                      lambda: load.parse_file(rel, raw, root))
             problems += found
@@ -264,18 +280,32 @@ def new_page(paths: Paths, kind: str, slug: str, today=None) -> Path:
     return target
 
 
-def render_site(paths: Paths, site_graph, report: BuildReport,
-                memo: Memo | None = None) -> dict[str, bytes]:
-    """Stage 4: every output file, {relative path: bytes}."""
+def render_site(paths: Paths, site_graph, report: BuildReport, memo: Memo | None,
+                site: write.StagedSite | write.Discard) -> None:
+    """Stage 4: every page, the static files and the data files, into `site` as each is
+    made. A page the memo knows is taken from the previous build's output when that file is
+    still the page it made (only its digest is kept, not the page)."""
     with report.timed("render"):
         templates = {rel: data.decode("utf-8") for rel, data in read_tree(paths.templates).items()
                      if rel.endswith(".html")}
-        pages = render.render_pages(site_graph, templates, memo)
-        static = {f"static/{rel}": data
-                  for rel, data in read_tree(paths.templates / "static").items()}
-        data = render.render_data(site_graph)
-    report.pages = len(pages)
-    return {**pages, **static, **data}
+    for path, key, render_page in render.render_pages(site_graph, templates, memo):
+        report.pages += 1
+        with report.timed("write"):
+            if key is not None and memo.reuse(key, partial(site.reuse, path)):
+                continue
+        with report.timed("render"):
+            page = render_page()
+        if key is not None:
+            memo.put(key, write.digest(page))
+        with report.timed("write"):
+            site.add(path, page)
+    with report.timed("render"):
+        data = {**{f"static/{rel}": data
+                   for rel, data in read_tree(paths.templates / "static").items()},
+                **render.render_data(site_graph)}
+    with report.timed("write"):
+        for rel, data in data.items():
+            site.add(rel, data)
 
 
 @contextmanager
@@ -310,16 +340,17 @@ def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | N
     # Errors stop here; warnings wait until the search stage has added its own, so that a
     # strict build lists them all at once.
     site_graph = load_site(paths, report, strict=False, today=today, memo=memo, jobs=jobs)
-    files = render_site(paths, site_graph, report, memo)
-    with report.timed("search"):
-        index, found = search_index.build_index(site_graph)
-        files[search_index.INDEX_FILE] = search_index.index_script(index)
-    report.warnings += found
-    if memo is not None:
-        report.reused, report.computed = memo.hits, memo.misses
-    _fail_if_needed(report.warnings, strict)
-    report.files = len(files)
-    if write_output:
-        with report.timed("write"):
-            write.write_site(paths.out, files)
+    with write.StagedSite(paths.out) if write_output else nullcontext(write.Discard()) as site:
+        render_site(paths, site_graph, report, memo, site)
+        with report.timed("search"):
+            index, found = search_index.build_index(site_graph)
+            site.add_chunks(search_index.INDEX_FILE, search_index.index_script(index))
+        report.warnings += found
+        if memo is not None:
+            report.reused, report.computed = memo.hits, memo.misses
+        _fail_if_needed(report.warnings, strict)
+        report.files = site.files
+        if write_output:
+            with report.timed("write"):
+                site.publish()
     return report

@@ -2,15 +2,16 @@
 
 Each page kind gets an explicit, read-only context built here; templates see nothing else.
 Jinja runs with autoescape and StrictUndefined, so a misspelt variable fails the build.
-Pure: templates come in as a {name: source} mapping and pages go out as {path: bytes}.
+Pure: templates come in as a {name: source} mapping and pages go out one by one as bytes.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import Callable, Iterator, Mapping
 
 import jinja2
 from markupsafe import Markup
@@ -214,45 +215,43 @@ def _search_context(graph: SiteGraph) -> dict:
     return context
 
 
-def page_contexts(graph: SiteGraph) -> dict[str, tuple[str, Mapping]]:
-    """{output path: (template name, read-only context)} for every page of the site."""
-    result: dict[str, tuple[str, Mapping]] = {}
+def page_contexts(graph: SiteGraph) -> Iterator[tuple[str, str, Mapping]]:
+    """(output path, template name, read-only context) for every page of the site, made one
+    at a time: a page's context holds its whole body, so all of them at once would hold the
+    site twice."""
     for key in graph.pages:
         kind, slug = key
         if key == CHECKER_KEY:
-            result.update((path, ("checker.html", MappingProxyType(context))) for path, context
-                          in checker_contexts(graph, _page_context(graph, key)).items())
+            for path, context in checker_contexts(graph, _page_context(graph, key)).items():
+                yield path, "checker.html", MappingProxyType(context)
             continue
         template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
         context = _page_context(graph, key)
         if key == ("page", "about"):
             context["review_table"] = _review_table(graph, _Linker(page_path(kind, slug)))
-        result[page_path(kind, slug)] = (template, MappingProxyType(context))
+        yield page_path(kind, slug), template, MappingProxyType(context)
     for slug in _INDEX_PAGES:
-        result[BUILTIN_PAGES[slug]] = ("list.html", MappingProxyType(_index_context(graph, slug)))
-    result[BUILTIN_PAGES["sources"]] = ("sources.html",
-                                        MappingProxyType(_sources_context(graph)))
-    result[BUILTIN_PAGES["search"]] = ("search.html", MappingProxyType(_search_context(graph)))
-    return result
+        yield BUILTIN_PAGES[slug], "list.html", MappingProxyType(_index_context(graph, slug))
+    yield BUILTIN_PAGES["sources"], "sources.html", MappingProxyType(_sources_context(graph))
+    yield BUILTIN_PAGES["search"], "search.html", MappingProxyType(_search_context(graph))
 
 
-def render_pages(graph: SiteGraph, templates: Mapping[str, str],
-                 memo: Memo | None = None) -> dict[str, bytes]:
-    """Every page, {output path: bytes}. With a memo, a page is taken from an earlier build
-    when its templates and its context are the same: the context is all that a page shows
-    (the helpers url and asset depend only on the page's path)."""
+def render_pages(graph: SiteGraph, templates: Mapping[str, str], memo: Memo | None = None
+                 ) -> Iterator[tuple[str, bytes | None, Callable[[], bytes]]]:
+    """Every page, one at a time, as (output path, memo key, render), where render() gives
+    the page's bytes. With a memo, the key stands for the page's templates and context: the
+    context is all that a page shows (the helpers url and asset depend only on the page's
+    path), so a page whose key an earlier build saw is the page that build made. Without a
+    memo the key is None."""
     env = make_environment(templates)
-    contexts = sorted(page_contexts(graph).items())
-    if memo is None:
-        return {path: _render(env, name, context) for path, (name, context) in contexts}
     template_set = memo.key("templates", *(part for name in sorted(templates)
-                                           for part in (name, templates[name])))
-    pages = {}
-    for path, (name, context) in contexts:
-        shown = value_bytes({k: v for k, v in context.items() if not callable(v)})
-        key = memo.key("page", template_set, path, name, shown)
-        pages[path] = memo.cached(key, lambda: _render(env, name, context))
-    return pages
+                                           for part in (name, templates[name]))) if memo else b""
+    for path, name, context in page_contexts(graph):
+        key = None
+        if memo is not None:
+            shown = value_bytes({k: v for k, v in context.items() if not callable(v)})
+            key = memo.key("page", template_set, path, name, shown)
+        yield path, key, partial(_render, env, name, context)
 
 
 def _render(env: jinja2.Environment, name: str, context: Mapping) -> bytes:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Mapping
+from itertools import chain
+from typing import Iterable, Iterator, Mapping
 
 from . import schema
 from .graph import SiteGraph
@@ -150,7 +151,7 @@ def build_index(graph: SiteGraph) -> tuple[SearchIndex, list[Problem]]:
     pain_types = {slug: p.title for slug, p in graph.content.pain_types.items()}
     lengths = defaultdict(list)
     forms = set()
-    for fields in [p.head(pain_types) for p in pages] + [r.fields() for r in records]:
+    for fields in chain((p.head(pain_types) for p in pages), (r.fields() for r in records)):
         for name, text in fields.items():
             found = [w for w in words(text) if w not in STOP_WORDS]
             forms.update(found)
@@ -171,19 +172,45 @@ def _grouped_stems(stems: Mapping[str, str]) -> dict[str, str]:
     return {term: " ".join(forms) for term, forms in sorted(grouped.items())}
 
 
-def index_script(index: SearchIndex) -> bytes:
-    """The index as a script that assigns a global (loaded with a <script> tag)."""
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_rows(rows: Iterable[list], per_chunk: int = 256) -> Iterator[str]:
+    """A JSON array, a few rows at a time."""
+    yield "["
+    chunk: list[list] = []
+    first = True
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == per_chunk:
+            yield ("" if first else ",") + _json(chunk)[1:-1]
+            chunk, first = [], False
+    if chunk:
+        yield ("" if first else ",") + _json(chunk)[1:-1]
+    yield "]"
+
+
+def index_script(index: SearchIndex) -> Iterator[bytes]:
+    """The index as a script that assigns a global (loaded with a <script> tag), in pieces:
+    at 5000 pages its text is 25 MB, which need never be in memory whole. The pieces join to
+    `window.guideSearchIndex={...JSON...};`."""
     data = {
         "boosts": BOOSTS,
         "averages": index.averages,
         "kinds": KIND_LABELS,
         "painTypes": index.pain_types,
-        "pages": [[p.title, p.path, p.kind, p.summary, "|".join(p.aliases), list(p.pain_types)]
-                  for p in index.pages],
-        "records": [[r.page, r.anchor, r.heading, r.text] for r in index.records],
+        "pages": _json_rows([p.title, p.path, p.kind, p.summary, "|".join(p.aliases),
+                             list(p.pain_types)] for p in index.pages),
+        "records": _json_rows([r.page, r.anchor, r.heading, r.text] for r in index.records),
         "stems": _grouped_stems(index.stems),
         "synonyms": {k: " ".join(v) for k, v in index.synonyms.items()},
         "stopWords": " ".join(sorted(STOP_WORDS)),
     }
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return f"window.{INDEX_GLOBAL}={text};\n".encode("utf-8")
+    opening = f"window.{INDEX_GLOBAL}={{"
+    for name, value in data.items():
+        yield f"{opening}{_json(name)}:".encode("utf-8")
+        opening = ","
+        for part in value if isinstance(value, Iterator) else [_json(value)]:
+            yield part.encode("utf-8")
+    yield b"};\n"

@@ -1,18 +1,20 @@
 """Stage 5, write: put the built files in place atomically.
 
-Everything is written into a staging folder beside the output folder, which is swapped in only
-once complete, so a failed build never leaves half a site and never touches the previous one.
-Every path is checked first: nothing may be written outside the output folder, or twice.
+Every file is written, as soon as it is made, into a staging folder beside the output folder,
+which is swapped in only once complete, so a failed build never leaves half a site and never
+touches the previous one. Every path is checked: nothing may be written outside the output
+folder, or twice.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import posixpath
 import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Iterable
 
 # Written into every built site, so we only ever replace a folder that we built.
 MARKER = ".guidekit-site"
@@ -51,11 +53,17 @@ def check_output_folder(out_dir: Path, protected: list[Path]) -> None:
                           "folder, or empty this one yourself")
 
 
-def _reuse(previous: Path, target: Path, data: bytes) -> bool:
-    """Hard-link a file of the previous build that is unchanged instead of writing it again:
-    a rebuild then writes only what changed, and the disk, not Python, is the slow part."""
+def digest(data: bytes) -> bytes:
+    """What a built file is known by between builds (see StagedSite.reuse)."""
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
+def _link(previous: Path, target: Path, same: Callable[[bytes], bool]) -> bool:
+    """Hard-link a file of the previous build instead of writing it again, if it is a regular
+    file whose bytes pass `same`: a rebuild then writes only what changed, and the disk, not
+    Python, is the slow part."""
     try:
-        if not stat.S_ISREG(previous.lstat().st_mode) or previous.read_bytes() != data:
+        if not stat.S_ISREG(previous.lstat().st_mode) or not same(previous.read_bytes()):
             return False
         os.link(previous, target)
         return True
@@ -63,29 +71,106 @@ def _reuse(previous: Path, target: Path, data: bytes) -> bool:
         return False
 
 
-def write_site(out_dir: Path, files: Mapping[str, bytes]) -> None:
-    """Write `files` ({relative path: bytes}) as the new contents of out_dir, atomically."""
-    bad = unsafe_paths(files)
-    if bad:
-        raise OutputError(f"refusing to write outside {out_dir}: {', '.join(sorted(bad))}")
-    out = out_dir.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-    try:
-        os.chmod(staging, 0o755)
-        for rel, data in sorted(files.items()):
-            target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not _reuse(out / rel, target, data):
-                target.write_bytes(data)
-        (staging / MARKER).write_bytes(_MARKER_TEXT)
+class StagedSite:
+    """The next contents of an output folder, written file by file as the build makes them
+    into a staging folder beside it, and swapped in by `publish` once complete: a failed build
+    never leaves half a site and never touches the previous one. Every path is checked as it
+    comes, and the build fails before the swap if any would land outside the folder or was
+    written twice. Leaving the `with` block without publishing removes the staging folder."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self._out = out_dir.resolve()
+        self._out.parent.mkdir(parents=True, exist_ok=True)
+        self._staging = Path(tempfile.mkdtemp(prefix=f".{self._out.name}.staging-",
+                                              dir=self._out.parent))
+        os.chmod(self._staging, 0o755)
+        self._written: set[str] = set()
+        self._folders = {""}
+        self._unsafe: list[str] = []
+        self._twice: list[str] = []
+
+    def __enter__(self) -> "StagedSite":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self._staging, ignore_errors=True)  # gone already once published
+
+    @property
+    def files(self) -> int:
+        return len(self._written)
+
+    def _target(self, rel: str) -> Path | None:
+        """Where `rel` goes in the staging folder, or None when it is refused."""
+        if unsafe_paths([rel]):
+            self._unsafe.append(rel)
+            return None
+        if rel in self._written:
+            self._twice.append(rel)
+            return None
+        self._written.add(rel)
+        return self._staged(rel)
+
+    def _staged(self, rel: str) -> Path:
+        folder = posixpath.dirname(rel)
+        if folder not in self._folders:
+            (self._staging / folder).mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        return self._staging / rel
+
+    def add(self, rel: str, data: bytes) -> None:
+        """The file `rel` holds `data`."""
+        target = self._target(rel)
+        if target is not None and not _link(self._out / rel, target, data.__eq__):
+            target.write_bytes(data)
+
+    def add_chunks(self, rel: str, chunks: Iterable[bytes]) -> None:
+        """The file `rel` holds these chunks one after another (never all in memory)."""
+        target = self._target(rel)
+        if target is not None:
+            with open(target, "wb") as f:
+                f.writelines(chunks)
+
+    def reuse(self, rel: str, known: bytes) -> bool:
+        """Take the file `rel` from the previous build if its bytes have the digest `known`,
+        so it need not be made again; False (nothing done) if it cannot be."""
+        if rel in self._written or unsafe_paths([rel]):
+            return False  # add() reports it
+        if not _link(self._out / rel, self._staged(rel), lambda data: digest(data) == known):
+            return False
+        self._written.add(rel)
+        return True
+
+    def publish(self) -> None:
+        """Swap the staging folder in as the output folder, unless a path was refused."""
+        if self._unsafe:
+            raise OutputError(f"refusing to write outside {self.out_dir}: "
+                              f"{', '.join(sorted(self._unsafe))}")
+        if self._twice:
+            raise OutputError(f"refusing to write a file twice in {self.out_dir}: "
+                              f"{', '.join(sorted(set(self._twice)))}")
+        (self._staging / MARKER).write_bytes(_MARKER_TEXT)
+        out = self._out
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
             os.rename(out, old / "site")
-            os.rename(staging, out)
+            os.rename(self._staging, out)
             shutil.rmtree(old)
         else:
-            os.rename(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            os.rename(self._staging, out)
+
+
+class Discard:
+    """Where a build that only checks the content sends its files: nowhere. A file it could
+    reuse is not made at all."""
+    files = 0
+
+    def add(self, rel: str, data: bytes) -> None:
+        self.files += 1
+
+    def add_chunks(self, rel: str, chunks: Iterable[bytes]) -> None:
+        self.files += 1
+
+    def reuse(self, rel: str, known: bytes) -> bool:
+        self.files += 1
+        return True

@@ -131,12 +131,23 @@ def test_overdue_review_warns(copy_site, tmp_path):
                                "the page and update the date")
 
 
-def test_output_paths_cannot_escape():
+def test_output_paths_cannot_escape(tmp_path):
     assert write.unsafe_paths(["index.html", "a/b.html", "../x.html", "/etc/passwd",
                                "a/../../x", "a\\b", write.MARKER, "c:x"]) == \
         ["../x.html", "/etc/passwd", "a/../../x", "a\\b", write.MARKER, "c:x"]
-    with pytest.raises(write.OutputError):
-        write.write_site(Path("/tmp/never"), {"../escape.html": b""})
+    with write.StagedSite(tmp_path / "out") as site:
+        site.add("index.html", b"home")
+        site.add("../escape.html", b"")
+        site.add("index.html", b"again")
+        with pytest.raises(write.OutputError, match="outside .*: ../escape.html"):
+            site.publish()
+    assert not (tmp_path / "escape.html").exists() and not (tmp_path / "out").exists()
+    assert list(tmp_path.iterdir()) == []  # the staging folder is gone too
+    with write.StagedSite(tmp_path / "out") as site:
+        site.add("index.html", b"home")
+        site.add("index.html", b"again")
+        with pytest.raises(write.OutputError, match="twice .*: index.html"):
+            site.publish()
 
 
 def test_output_folder_guards(tmp_path):

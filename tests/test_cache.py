@@ -58,6 +58,19 @@ def test_cold_warm_and_edited_builds_match_builds_from_scratch(corpus, tmp_path)
     assert edited.computed == 3 + len(changed_pages) < cold.computed / 4
 
 
+def test_a_page_changed_or_removed_in_the_output_is_made_again(corpus, tmp_path):
+    # The memo keeps only a digest of each page and reuses the previous output's file, so
+    # that file must be checked, never trusted.
+    cache_dir, site = tmp_path / "cache", tmp_path / "site"
+    cached_build(corpus, site, cache_dir)
+    build_into(corpus, tmp_path / "scratch")
+    (site / "articles" / "article-00003.html").write_text("edited by hand")
+    (site / "exercises" / "exercise-01.html").unlink()
+    warm = cached_build(corpus, site, cache_dir)
+    assert warm.computed == 2
+    assert tree(site) == tree(tmp_path / "scratch")
+
+
 def test_a_template_change_renders_every_page_again(corpus, tmp_path):
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
@@ -147,11 +160,11 @@ def test_cli_reports_reuse_and_no_cache_builds_from_scratch(copy_site, tmp_path)
 def test_only_the_memos_of_recently_built_folders_are_kept(tmp_path):
     cache_dir = tmp_path / "cache"
     for n in range(pipeline.KEEP_MEMOS):
-        cached_build(SITES / "minimal", tmp_path / f"site-{n}", cache_dir)
+        cached_build(SITES / "minimal", tmp_path / "site-minimal", cache_dir)
         content = tmp_path / f"content-{n}"
         write_corpus(content, 2, seed=n)
         cached_build(content, tmp_path / f"site-{n}", cache_dir)
     memos = list((cache_dir / "guidekit").iterdir())
     assert len(memos) == pipeline.KEEP_MEMOS
     # The minimal site was built all along, so its memo is one of those kept.
-    assert cached_build(SITES / "minimal", tmp_path / "site-again", cache_dir).computed == 0
+    assert cached_build(SITES / "minimal", tmp_path / "site-minimal", cache_dir).computed == 0

@@ -125,7 +125,7 @@ def test_field_averages_count_words_without_stop_words(minimal):
 
 
 def test_index_script_assigns_a_global(minimal):
-    script = search_index.index_script(minimal).decode()
+    script = b"".join(search_index.index_script(minimal)).decode()
     prefix = f"window.{search_index.INDEX_GLOBAL}="
     assert script.startswith(prefix) and script.endswith(";\n")
     data = json.loads(script[len(prefix):-2])
