@@ -3,7 +3,8 @@
     python bench/build_bench.py --sizes 100 1000 --runs 5
 
 Reports, per size, the median wall time of `python build.py` over the runs, the time per
-page and the peak memory (max RSS) of the build process; and, when Debian's `hugo` is
+page, the peak memory (max RSS) of the build process and, separately, of its largest pool
+worker (both as the build reads them from getrusage and prints them with --timings); and, when Debian's `hugo` is
 installed, Hugo's median time building the same Markdown bodies in the same run (runs
 interleaved), and our time as a ratio of Hugo's.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -26,24 +28,30 @@ from synthetic import write_corpus  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_measured(command: list[str], **kwargs) -> tuple[float, float]:
-    """(wall seconds, peak MiB) of one process, from its own resource usage."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               **kwargs)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{command[:3]} failed:\n{process.stderr.read().decode()[-3000:]}")
-    process.stderr.close()
-    return seconds, usage.ru_maxrss / 1024
+def run_measured(command: list[str], **kwargs) -> tuple[float, str]:
+    """(wall seconds, standard output) of one process."""
+    with tempfile.TemporaryFile() as stdout:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, **kwargs)
+        err = process.communicate()[1]
+        seconds = time.perf_counter() - start
+        if process.returncode != 0:
+            raise SystemExit(f"{command[:3]} failed:\n{err.decode()[-3000:]}")
+        stdout.seek(0)
+        return seconds, stdout.read().decode()
 
 
-def timed_build(content: Path, out: Path, *extra: str) -> tuple[float, float]:
-    """(seconds, peak MiB) of one whole `build.py` process."""
-    return run_measured([sys.executable, str(ROOT / "build.py"), "--content", str(content),
-                         "--out", str(out), *extra], cwd=ROOT,
-                        env={**os.environ, "SOURCE_DATE_EPOCH": "1795651200"})
+PEAKS = re.compile(r"peak memory: build process ([\d.]+) MiB, largest worker ([\d.]+) MiB")
+
+
+def timed_build(content: Path, out: Path, *extra: str) -> tuple[float, float, float]:
+    """(seconds, peak MiB of the build process, peak MiB of its largest pool worker) of one
+    whole `build.py --timings` process, the peaks as the build reads them from getrusage."""
+    seconds, printed = run_measured(
+        [sys.executable, str(ROOT / "build.py"), "--content", str(content), "--out", str(out),
+         "--timings", *extra], cwd=ROOT, env={**os.environ, "SOURCE_DATE_EPOCH": "1795651200"})
+    main, worker = map(float, PEAKS.search(printed).groups())
+    return seconds, main, worker
 
 
 def hugo_build(site: Path) -> float:
@@ -54,19 +62,20 @@ def bench_size(n: int, runs: int, work: Path) -> dict:
     content = write_corpus(work / f"content-{n}", n)
     hugo = write_hugo_site(content, work / f"hugo-{n}") if shutil.which("hugo") else None
     out = work / f"site-{n}"
-    times, hugo_times, peaks = [], [], []
+    times, hugo_times, peaks, worker_peaks = [], [], [], []
     for _ in range(runs):
         shutil.rmtree(ROOT / ".cache", ignore_errors=True)  # cold: no parse cache
-        seconds, peak = timed_build(content, out)
+        seconds, peak, worker_peak = timed_build(content, out)
         times.append(seconds)
         peaks.append(peak)
+        worker_peaks.append(worker_peak)
         if hugo:
             hugo_times.append(hugo_build(hugo))
     pages = sum(1 for _ in out.rglob("*.html"))
     median = statistics.median(times)
     hugo_median = statistics.median(hugo_times) if hugo_times else float("nan")
     return {"articles": n, "pages": pages, "median_s": median, "min_s": min(times),
-            "ms_per_page": 1000 * median / pages, "peak_mib": max(peaks), "hugo_s": hugo_median,
+            "ms_per_page": 1000 * median / pages, "peak_mib": max(peaks), "worker_mib": max(worker_peaks), "hugo_s": hugo_median,
             "ratio": median / hugo_median}
 
 
@@ -76,12 +85,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     print(f"{'articles':>8} {'pages':>6} {'median s':>9} {'min s':>7} {'ms/page':>8} "
-          f"{'peak MiB':>9} {'hugo s':>7} {'x hugo':>7}")
+          f"{'peak MiB':>9} {'worker MiB':>10} {'hugo s':>7} {'x hugo':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             r = bench_size(n, args.runs, Path(tmp))
             print(f"{r['articles']:>8} {r['pages']:>6} {r['median_s']:>9.2f} {r['min_s']:>7.2f} "
-                  f"{r['ms_per_page']:>8.2f} {r['peak_mib']:>9.1f} {r['hugo_s']:>7.2f} "
+                  f"{r['ms_per_page']:>8.2f} {r['peak_mib']:>9.1f} {r['worker_mib']:>10.1f} "
+                  f"{r['hugo_s']:>7.2f} "
                   f"{r['ratio']:>7.2f}", flush=True)
 
 
