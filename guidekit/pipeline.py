@@ -329,6 +329,16 @@ def render_site(paths: Paths, site_graph, report: BuildReport, memo: Memo | None
             site.add(rel, data)
 
 
+def _write_index(site_graph, target: Path | None) -> list[Problem]:
+    """Stage 6: the search index, written to `target` in pieces (None: only checked).
+    Returns its warnings."""
+    index, found = search_index.build_index(site_graph)
+    if target is not None:
+        with open(target, "wb") as f:
+            f.writelines(search_index.index_script(index))
+    return found
+
+
 @contextmanager
 def _without_cycle_collection():
     """A build makes millions of objects that live until it ends and almost no reference
@@ -362,11 +372,14 @@ def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | N
     # strict build lists them all at once.
     site_graph = load_site(paths, report, strict=False, today=today, memo=memo, jobs=jobs)
     with write.StagedSite(paths.out) if write_output else nullcontext(write.Discard()) as site:
+        # The search index needs only the graph, so a process of its own makes it while this
+        # one renders the pages.
+        with report.timed("search"):
+            index_warnings = workers.in_background(
+                partial(_write_index, site_graph, site.reserve(search_index.INDEX_FILE)), jobs)
         render_site(paths, site_graph, report, memo, site)
         with report.timed("search"):
-            index, found = search_index.build_index(site_graph)
-            site.add_chunks(search_index.INDEX_FILE, search_index.index_script(index))
-        report.warnings += found
+            report.warnings += index_warnings()
         if memo is not None:
             report.reused, report.computed = memo.hits, memo.misses
         _fail_if_needed(report.warnings, strict)

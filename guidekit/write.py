@@ -14,7 +14,7 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 # Written into every built site, so we only ever replace a folder that we built.
 MARKER = ".guidekit-site"
@@ -124,12 +124,9 @@ class StagedSite:
         if target is not None and not _link(self._out / rel, target, data.__eq__):
             target.write_bytes(data)
 
-    def add_chunks(self, rel: str, chunks: Iterable[bytes]) -> None:
-        """The file `rel` holds these chunks one after another (never all in memory)."""
-        target = self._target(rel)
-        if target is not None:
-            with open(target, "wb") as f:
-                f.writelines(chunks)
+    def reserve(self, rel: str) -> Path | None:
+        """Where to write the file `rel` (another process may): None when it is refused."""
+        return self._target(rel)
 
     def reuse(self, rel: str, known: bytes) -> bool:
         """Take the file `rel` from the previous build if its bytes have the digest `known`,
@@ -168,7 +165,7 @@ class Discard:
     def add(self, rel: str, data: bytes) -> None:
         self.files += 1
 
-    def add_chunks(self, rel: str, chunks: Iterable[bytes]) -> None:
+    def reserve(self, rel: str) -> None:
         self.files += 1
 
     def reuse(self, rel: str, known: bytes) -> bool:

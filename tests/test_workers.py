@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
+
+import pytest
 
 from guidekit import workers
 
@@ -21,6 +24,18 @@ def test_map_items_keeps_order_with_and_without_a_pool():
     items = list(range(workers.MIN_ITEMS * 3))
     assert workers.map_items(_square, items, 2) == [n * n for n in items]
     assert workers.map_items(_square, items[:3], 2) == [0, 1, 4]
+
+
+def _fails() -> None:
+    raise ValueError("no index today")
+
+
+def test_background_work_returns_its_result_or_raises_its_error():
+    assert workers.in_background(partial(_square, 7), 1)() == 49
+    assert workers.in_background(partial(_square, 7), 2)() == 49
+    wait = workers.in_background(_fails, 2)  # in another process: raised when waited for
+    with pytest.raises(ValueError, match="no index today"):
+        wait()
 
 
 def test_two_processes_build_byte_identical_output(tmp_path):
