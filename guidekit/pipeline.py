@@ -300,26 +300,64 @@ def new_page(paths: Paths, kind: str, slug: str, today=None) -> Path:
     return target
 
 
-def render_site(paths: Paths, site_graph, report: BuildReport, memo: Memo | None,
-                site: write.StagedSite | write.Discard) -> None:
-    """Stage 4: every page, the static files and the data files, into `site` as each is
-    made. A page the memo knows is taken from the previous build's output when that file is
-    still the page it made (only its digest is kept, not the page)."""
-    with report.timed("render"):
-        templates = {rel: data.decode("utf-8") for rel, data in read_tree(paths.templates).items()
-                     if rel.endswith(".html")}
-    pages = render.render_pages(site_graph, templates, memo)
+# The search index takes about as long as a third of the pages take to render, so the process
+# that makes it renders one page in INDEX_PROCESS_SHARE too, and the two finish together.
+INDEX_PROCESS_SHARE = 4
+
+
+def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None, pages,
+                 report: BuildReport) -> list[tuple[str, bytes | None, bytes | None]]:
+    """Stage 4 for some pages (see render.render_pages): each into `site` as it is made, or,
+    when the memo knows it, taken from the previous build's output if that file is still the
+    page it made (only its digest is kept, not the page). Returns, for each page, its path,
+    its memo key and the digest of the page made (None when taken)."""
+    done = []
     for path, key, render_page in report.timed_each("render", pages):
-        report.pages += 1
         with report.timed("write"):
             if key is not None and memo.reuse(key, partial(site.reuse, path)):
+                done.append((path, key, None))
                 continue
         with report.timed("render"):
             page = render_page()
+        digest = None if key is None else write.digest(page)
         if key is not None:
-            memo.put(key, write.digest(page))
+            memo.put(key, digest)
         with report.timed("write"):
             site.add(path, page)
+        done.append((path, key, digest))
+    return done
+
+
+def _index_and_pages(site_graph, templates: dict[str, str], memo: Memo | None, site,
+                     index_file: Path | None, share) -> tuple[list[Problem], list]:
+    """The work of the process beside the main one: stage 6, the search index, written to
+    `index_file` in pieces (None: only checked), and the pages in `share`. Returns the
+    index's warnings and the pages done (see _render_into)."""
+    index, found = search_index.build_index(site_graph)
+    if index_file is not None:
+        with open(index_file, "wb") as f:
+            f.writelines(search_index.index_script(index))
+    pages = render.render_pages(site_graph, templates, memo, share)
+    return found, _render_into(site, memo, pages, BuildReport())
+
+
+def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo | None,
+                     site: write.StagedSite | write.Discard, jobs: int) -> list[Problem]:
+    """Stages 4 and 6: every page, static file and data file, and the search index, into
+    `site` as each is made. With `jobs` above 1 a forked process makes the index (it needs
+    only the graph) and renders a share of the pages meanwhile. Returns the index's
+    warnings."""
+    with report.timed("render"):
+        templates = {rel: data.decode("utf-8") for rel, data in read_tree(paths.templates).items()
+                     if rel.endswith(".html")}
+    split = INDEX_PROCESS_SHARE if jobs > 1 else 0
+    with report.timed("search"):
+        beside = workers.in_background(partial(
+            _index_and_pages, site_graph, templates, memo, site,
+            site.reserve(search_index.INDEX_FILE), lambda n: split > 0 and n % split == 0), jobs)
+    pages = render.render_pages(site_graph, templates, memo,
+                                lambda n: split == 0 or n % split != 0)
+    mine = _render_into(site, memo, pages, report)
     with report.timed("render"):
         data = {**{f"static/{rel}": data
                    for rel, data in read_tree(paths.templates / "static").items()},
@@ -327,15 +365,15 @@ def render_site(paths: Paths, site_graph, report: BuildReport, memo: Memo | None
     with report.timed("write"):
         for rel, data in data.items():
             site.add(rel, data)
-
-
-def _write_index(site_graph, target: Path | None) -> list[Problem]:
-    """Stage 6: the search index, written to `target` in pieces (None: only checked).
-    Returns its warnings."""
-    index, found = search_index.build_index(site_graph)
-    if target is not None:
-        with open(target, "wb") as f:
-            f.writelines(search_index.index_script(index))
+    with report.timed("search"):
+        found, theirs = beside()
+    for path, key, digest in theirs:
+        site.reserve(path)  # written by the other process: checked and counted here
+        if key is not None and digest is None:
+            memo.reuse(key, lambda known: True)  # reused over there, after checking the file
+        elif key is not None:
+            memo.put(key, digest)
+    report.pages = len(mine) + len(theirs)
     return found
 
 
@@ -372,14 +410,7 @@ def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | N
     # strict build lists them all at once.
     site_graph = load_site(paths, report, strict=False, today=today, memo=memo, jobs=jobs)
     with write.StagedSite(paths.out) if write_output else nullcontext(write.Discard()) as site:
-        # The search index needs only the graph, so a process of its own makes it while this
-        # one renders the pages.
-        with report.timed("search"):
-            index_warnings = workers.in_background(
-                partial(_write_index, site_graph, site.reserve(search_index.INDEX_FILE)), jobs)
-        render_site(paths, site_graph, report, memo, site)
-        with report.timed("search"):
-            report.warnings += index_warnings()
+        report.warnings += render_and_index(paths, site_graph, report, memo, site, jobs)
         if memo is not None:
             report.reused, report.computed = memo.hits, memo.misses
         _fail_if_needed(report.warnings, strict)

@@ -215,38 +215,50 @@ def _search_context(graph: SiteGraph) -> dict:
     return context
 
 
-def page_contexts(graph: SiteGraph) -> Iterator[tuple[str, str, Mapping]]:
+def _entity_contexts(graph: SiteGraph, key: PageKey) -> Iterator[tuple[str, str, Mapping]]:
+    kind, slug = key
+    if key == CHECKER_KEY:
+        for path, context in checker_contexts(graph, _page_context(graph, key)).items():
+            yield path, "checker.html", MappingProxyType(context)
+        return
+    template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
+    context = _page_context(graph, key)
+    if key == ("page", "about"):
+        context["review_table"] = _review_table(graph, _Linker(page_path(kind, slug)))
+    yield page_path(kind, slug), template, MappingProxyType(context)
+
+
+def page_contexts(graph: SiteGraph, share: Callable[[int], bool] = lambda n: True
+                  ) -> Iterator[tuple[str, str, Mapping]]:
     """(output path, template name, read-only context) for every page of the site, made one
     at a time: a page's context holds its whole body, so all of them at once would hold the
-    site twice."""
-    for key in graph.pages:
-        kind, slug = key
-        if key == CHECKER_KEY:
-            for path, context in checker_contexts(graph, _page_context(graph, key)).items():
-                yield path, "checker.html", MappingProxyType(context)
-            continue
-        template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
-        context = _page_context(graph, key)
-        if key == ("page", "about"):
-            context["review_table"] = _review_table(graph, _Linker(page_path(kind, slug)))
-        yield page_path(kind, slug), template, MappingProxyType(context)
-    for slug in _INDEX_PAGES:
-        yield BUILTIN_PAGES[slug], "list.html", MappingProxyType(_index_context(graph, slug))
-    yield BUILTIN_PAGES["sources"], "sources.html", MappingProxyType(_sources_context(graph))
-    yield BUILTIN_PAGES["search"], "search.html", MappingProxyType(_search_context(graph))
+    site twice. Only the pages whose number passes `share` (the symptom checker's pages
+    count as one), so that processes can share the pages out."""
+    makers = [partial(_entity_contexts, graph, key) for key in graph.pages]
+    makers += [lambda slug=slug: [(BUILTIN_PAGES[slug], "list.html",
+                                   MappingProxyType(_index_context(graph, slug)))]
+               for slug in _INDEX_PAGES]
+    makers += [lambda: [(BUILTIN_PAGES["sources"], "sources.html",
+                         MappingProxyType(_sources_context(graph)))],
+               lambda: [(BUILTIN_PAGES["search"], "search.html",
+                         MappingProxyType(_search_context(graph)))]]
+    for n, make in enumerate(makers):
+        if share(n):
+            yield from make()
 
 
-def render_pages(graph: SiteGraph, templates: Mapping[str, str], memo: Memo | None = None
+def render_pages(graph: SiteGraph, templates: Mapping[str, str], memo: Memo | None = None,
+                 share: Callable[[int], bool] = lambda n: True
                  ) -> Iterator[tuple[str, bytes | None, Callable[[], bytes]]]:
-    """Every page, one at a time, as (output path, memo key, render), where render() gives
-    the page's bytes. With a memo, the key stands for the page's templates and context: the
+    """Every page (in `share`, see page_contexts), one at a time, as (output path, memo key,
+    render), where render() gives the page's bytes. With a memo, the key stands for the page's templates and context: the
     context is all that a page shows (the helpers url and asset depend only on the page's
     path), so a page whose key an earlier build saw is the page that build made. Without a
     memo the key is None."""
     env = make_environment(templates)
     template_set = memo.key("templates", *(part for name in sorted(templates)
                                            for part in (name, templates[name]))) if memo else b""
-    for path, name, context in page_contexts(graph):
+    for path, name, context in page_contexts(graph, share):
         key = None
         if memo is not None:
             shown = value_bytes({k: v for k, v in context.items() if not callable(v)})

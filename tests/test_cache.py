@@ -18,11 +18,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from synthetic import write_corpus  # noqa: E402
 
 
-def cached_build(content, out, cache_dir, templates=ROOT / "templates") -> pipeline.BuildReport:
+def cached_build(content, out, cache_dir, templates=ROOT / "templates",
+                 jobs=1) -> pipeline.BuildReport:
     """What `python build.py` does: load the memo, build, save the memo."""
     paths = pipeline.Paths(content, templates, out, cache=cache_dir)
     memo = pipeline.open_memo(paths)
-    report = pipeline.build(paths, today=FIXED_DAY, memo=memo)
+    report = pipeline.build(paths, today=FIXED_DAY, memo=memo, jobs=jobs)
     pipeline.save_memo(paths, memo)
     return report
 
@@ -58,16 +59,25 @@ def test_cold_warm_and_edited_builds_match_builds_from_scratch(corpus, tmp_path)
     assert edited.computed == 3 + len(changed_pages) < cold.computed / 4
 
 
-def test_a_page_changed_or_removed_in_the_output_is_made_again(corpus, tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_page_changed_or_removed_in_the_output_is_made_again(corpus, tmp_path, jobs):
     # The memo keeps only a digest of each page and reuses the previous output's file, so
-    # that file must be checked, never trusted.
+    # that file must be checked, never trusted. With 2 jobs, a second process renders a
+    # share of the pages beside the search index, and reuses files the same way.
     cache_dir, site = tmp_path / "cache", tmp_path / "site"
-    cached_build(corpus, site, cache_dir)
+    cold = cached_build(corpus, site, cache_dir, jobs=jobs)
     build_into(corpus, tmp_path / "scratch")
-    (site / "articles" / "article-00003.html").write_text("edited by hand")
-    (site / "exercises" / "exercise-01.html").unlink()
-    warm = cached_build(corpus, site, cache_dir)
-    assert warm.computed == 2
+    assert tree(site) == tree(tmp_path / "scratch")
+    assert cached_build(corpus, site, cache_dir, jobs=jobs).reused == cold.computed
+    # Article 5 and exercise 3 are among the second process's pages (one in 4, from home).
+    edited = ["articles/article-00003.html", "articles/article-00005.html"]
+    deleted = ["exercises/exercise-02.html", "exercises/exercise-03.html"]
+    for path in edited:
+        (site / path).write_text("edited by hand")
+    for path in deleted:
+        (site / path).unlink()
+    warm = cached_build(corpus, site, cache_dir, jobs=jobs)
+    assert warm.computed == len(edited + deleted)
     assert tree(site) == tree(tmp_path / "scratch")
 
 
