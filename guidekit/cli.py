@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import pipeline, reference_docs
+from . import pipeline, reference_docs, urls
 from .problems import BuildFailed, format_problems
 from .write import OutputError
 
@@ -32,12 +32,23 @@ def _parser() -> argparse.ArgumentParser:
                                 help="validate and build the site (the default)")
     build.add_argument("--out", type=Path, default=Path("site"),
                        help="the output folder (default: site)")
+    build.add_argument("--base-url", type=_base_url, metavar="URL",
+                       help="the address the site will be published at, e.g. "
+                            "https://example.org/guide/: adds canonical links, Open Graph tags "
+                            "and sitemap.xml, and makes 404.html work under that path")
     commands.add_parser("check", parents=[common], help="validate the content only")
     docs = commands.add_parser("docs", help=f"regenerate {REFERENCE.relative_to(PROJECT)} "
                                             "from the schema")
     docs.add_argument("--check", action="store_true",
                       help="only check that the file is up to date (exit 1 if not)")
     return parser
+
+
+def _base_url(value: str) -> str:
+    problem = urls.base_url_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{value!r}: {problem}")
+    return urls.with_trailing_slash(value)
 
 
 def _docs(check: bool) -> int:
@@ -89,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     out = getattr(args, "out", Path("site"))
     paths = pipeline.Paths(content=args.content, templates=args.templates, out=out)
     try:
-        report = pipeline.build(paths, strict=args.strict, write_output=args.command == "build")
+        report = pipeline.build(paths, strict=args.strict, write_output=args.command == "build",
+                                base_url=getattr(args, "base_url", None))
     except BuildFailed as failure:
         print(format_problems(failure.problems), file=sys.stderr)
         print(f"Nothing was written; {out} is unchanged." if args.command == "build"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import graph as graph_stage
-from . import load, render, validate, write
+from . import feeds, load, render, validate, write
 from .markdown_body import render_markdown
 from .problems import BuildFailed, Problem, errors_in, warnings_in
 
@@ -110,27 +110,32 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
     return site_graph
 
 
-def render_site(paths: Paths, site_graph, report: BuildReport) -> dict[str, bytes]:
-    """Stage 4: every output file, {relative path: bytes}."""
+def render_site(paths: Paths, site_graph, report: BuildReport,
+                base_url: str | None = None) -> dict[str, bytes]:
+    """Stage 4: every output file, {relative path: bytes}. `base_url` is the site's public
+    address (for canonical links, Open Graph and the sitemap), or None if unknown."""
     with report.timed("render"):
         templates = {rel: data.decode("utf-8") for rel, data in read_tree(paths.templates).items()
                      if rel.endswith(".html")}
-        pages = render.render_pages(site_graph, templates)
+        pages = render.render_pages(site_graph, templates, base_url)
         static = {f"static/{rel}": data
                   for rel, data in read_tree(paths.templates / "static").items()}
+        listed = [path for path in pages if path != render.NOT_FOUND]
+        machine = feeds.machine_files(site_graph.content.site, site_graph.pages, listed,
+                                      base_url)
     report.pages = len(pages)
-    return {**pages, **static}
+    return {**pages, **static, **machine}
 
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
-          today=None) -> BuildReport:
+          today=None, base_url: str | None = None) -> BuildReport:
     """The whole build. Raises BuildFailed (every problem) or OutputError; on failure the
     previous output folder is untouched."""
     report = BuildReport()
     if write_output:
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
     site_graph = load_site(paths, report, strict, today)
-    files = render_site(paths, site_graph, report)
+    files = render_site(paths, site_graph, report, base_url)
     report.files = len(files)
     if write_output:
         with report.timed("write"):

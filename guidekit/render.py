@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from types import MappingProxyType
 from typing import Callable, Mapping
 
@@ -16,9 +17,11 @@ import jinja2
 from markupsafe import Markup
 
 from . import schema
+from .feeds import FEED
 from .graph import PageKey, SiteGraph
 from .markdown_body import LINK_KINDS
-from .urls import BUILTIN_PAGES, page_path, relative, target_path
+from .structured_data import medical_web_page, script_json
+from .urls import BUILTIN_PAGES, absolute, page_path, relative, target_path
 
 _INTERNAL_HREF = re.compile(rf'href="({"|".join(LINK_KINDS)}):([^"#]*)(?:#([^"]*))?"')
 _KIND_LABELS = {"article": "Article", "pain-type": "Pain type", "exercise": "Exercise",
@@ -34,6 +37,9 @@ SOURCE_KIND_LABELS = {"guideline": "Clinical guideline", "systematic-review": "S
 # The page kinds with a template of their own; the index pages share one.
 _TEMPLATES = {"article": "article.html", "pain-type": "pain_type.html",
               "exercise": "exercise.html", "person": "person.html"}
+# Search engines cut titles longer than this; longer page titles drop the site name.
+MAX_TITLE = 70
+NOT_FOUND = "404.html"
 _INDEX_PAGES = {"articles": ("article", "Articles", "articles"),
                 "pain-types": ("pain-type", "Types of back pain", "pain_types"),
                 "exercises": ("exercise", "Exercises", "exercises"),
@@ -65,18 +71,25 @@ def resolve_links(html: str, from_path: str) -> str:
 
 
 class _Linker:
-    """URL helpers bound to the page being rendered."""
+    """URL helpers bound to the page being rendered: relative links, or, for a page served at
+    any depth (404.html), links from the site's root path."""
 
-    def __init__(self, from_path: str):
+    def __init__(self, from_path: str, root: str | None = None):
         self.from_path = from_path
+        self.root = root
+
+    def file(self, path: str, anchor: str = "") -> str:
+        if self.root is not None:
+            return self.root + path + (f"#{anchor}" if anchor else "")
+        return relative(self.from_path, path, anchor)
 
     def url(self, kind: str, slug: str, anchor: str = "") -> str:
         if kind == "source":
-            return relative(self.from_path, target_path(kind, slug), slug)
-        return relative(self.from_path, page_path(kind, slug), anchor)
+            return self.file(target_path(kind, slug), slug)
+        return self.file(page_path(kind, slug), anchor)
 
     def asset(self, name: str) -> str:
-        return relative(self.from_path, f"static/{name}")
+        return self.file(f"static/{name}")
 
 
 @dataclass(frozen=True)
@@ -109,13 +122,23 @@ def _grouped(links: list[PageLink]) -> dict[str, list[PageLink]]:
     return groups
 
 
+def document_title(title: str, site_title: str, is_home: bool) -> str:
+    """The <title>: the page's, then the site's name when that still fits in MAX_TITLE."""
+    full = f"{title} | {site_title}"
+    return site_title if is_home else (full if len(full) <= MAX_TITLE else title)
+
+
 def _common(graph: SiteGraph, key: PageKey, path: str, title: str, description: str,
-            extra_css: tuple[str, ...] = ()) -> dict:
-    linker = _Linker(path)
+            base_url: str | None, linker: "_Linker | None" = None) -> dict:
+    linker = linker or _Linker(path)
     content = graph.content
     return {
         "site": content.site, "key": key, "path": path, "title": title,
+        "document_title": document_title(title, content.site.title, key == ("page", "home")),
         "description": description, "url": linker.url, "asset": linker.asset,
+        "feed_url": linker.file(FEED),
+        "canonical": absolute(base_url, path) if base_url else None,
+        "json_ld": None,
         "nav": [(label, linker.url("page", slug), key == ("page", slug))
                 for slug, label in (("home", "Home"), ("pain-types", "Pain types"),
                                     ("exercises", "Exercises"), ("articles", "Articles"),
@@ -124,19 +147,31 @@ def _common(graph: SiteGraph, key: PageKey, path: str, title: str, description: 
     }
 
 
-def _page_context(graph: SiteGraph, key: PageKey) -> dict:
+def _json_ld(graph: SiteGraph, entity: schema.PageMeta, citations: list[schema.Source],
+             path: str, base_url: str | None) -> Markup:
+    reviewer = entity.review.reviewer
+    data = medical_web_page(
+        entity, graph.content.site, citations,
+        graph.content.people.get(reviewer) if reviewer else None,
+        absolute(base_url, path) if base_url else None,
+        absolute(base_url, page_path("person", reviewer)) if base_url and reviewer else None)
+    return Markup(script_json(data))
+
+
+def _page_context(graph: SiteGraph, key: PageKey, base_url: str | None) -> dict:
     kind, slug = key
     entity = graph.pages[key]
     path = page_path(kind, slug)
     is_person = kind == "person"
     context = _common(graph, key, path, _title(entity),
-                      entity.about if is_person else entity.summary)
+                      entity.about if is_person else entity.summary, base_url)
     linker = _Linker(path)
     body = graph.bodies.get(key)
+    citations = [graph.content.sources[s] for s in graph.citations.get(key, ())]
     context.update(
         page=entity,
         body=Markup(resolve_links(body.html, path)) if body else Markup(""),
-        citations=[graph.content.sources[s] for s in graph.citations.get(key, ())],
+        citations=citations,
         linked_from=_grouped(_links(graph, linker, graph.links_in.get(key, ()))),
         experts=_links(graph, linker, (("person", p) for p in getattr(entity, "experts", ()))),
         pain_types=_links(graph, linker, (("pain-type", p)
@@ -149,6 +184,7 @@ def _page_context(graph: SiteGraph, key: PageKey) -> dict:
         context["reviewer"] = (_links(graph, linker, [("person", review.reviewer)])[0]
                                if review.reviewer else None)
         context["related"] = _links(graph, linker, (("article", s) for s in entity.related))
+        context["json_ld"] = _json_ld(graph, entity, citations, path, base_url)
     return context
 
 
@@ -173,7 +209,7 @@ def _review_table(graph: SiteGraph, linker: "_Linker") -> list[ReviewRow]:
                                        r.page.title))
 
 
-def _index_context(graph: SiteGraph, slug: str) -> dict:
+def _index_context(graph: SiteGraph, slug: str, base_url: str | None) -> dict:
     kind, title, attr = _INDEX_PAGES[slug]
     path = BUILTIN_PAGES[slug]
     intro = {"articles": "Everything the guide explains, one topic per page.",
@@ -182,40 +218,53 @@ def _index_context(graph: SiteGraph, slug: str) -> dict:
              "exercises": "Exercises for a stronger, less painful back, each with steps, "
                           "how much to do and when to stop.",
              "people": "The people this guide quotes or cites, and their role."}[slug]
-    context = _common(graph, ("page", slug), path, title, intro)
+    context = _common(graph, ("page", slug), path, title, intro, base_url)
     keys = ((kind, s) for s in getattr(graph.content, attr))
     context.update(entries=_links(graph, _Linker(path), keys), intro=intro)
     return context
 
 
-def _sources_context(graph: SiteGraph) -> dict:
+def _sources_context(graph: SiteGraph, base_url: str | None) -> dict:
     path = BUILTIN_PAGES["sources"]
     context = _common(graph, ("page", "sources"), path, "Sources",
-                      "Every source this guide cites, with the pages that cite it.")
+                      "Every source this guide cites, with the pages that cite it.", base_url)
     linker = _Linker(path)
     context.update(sources=list(graph.content.sources.values()),
                    cited_by={s: _links(graph, linker, keys) for s, keys in graph.cited_by.items()})
     return context
 
 
-def page_contexts(graph: SiteGraph) -> dict[str, tuple[str, Mapping]]:
+def _not_found_context(graph: SiteGraph, base_url: str | None) -> dict:
+    """The 404 page is served in place of any missing address, at any depth, so its links
+    start from the site's root path: the base URL's path, or the host's root without one."""
+    root = urlsplit(base_url).path if base_url else "/"
+    return _common(graph, ("page", "404"), NOT_FOUND, "Page not found",
+                   "There is no page at this address.", None,
+                   _Linker(NOT_FOUND, root if root.endswith("/") else root + "/"))
+
+
+def page_contexts(graph: SiteGraph, base_url: str | None = None
+                  ) -> dict[str, tuple[str, Mapping]]:
     """{output path: (template name, read-only context)} for every page of the site."""
     result: dict[str, tuple[str, Mapping]] = {}
     for key in graph.pages:
         kind, slug = key
         template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
-        context = _page_context(graph, key)
+        context = _page_context(graph, key, base_url)
         if key == ("page", "about"):
             context["review_table"] = _review_table(graph, _Linker(page_path(kind, slug)))
         result[page_path(kind, slug)] = (template, MappingProxyType(context))
     for slug in _INDEX_PAGES:
-        result[BUILTIN_PAGES[slug]] = ("list.html", MappingProxyType(_index_context(graph, slug)))
+        result[BUILTIN_PAGES[slug]] = ("list.html",
+                                       MappingProxyType(_index_context(graph, slug, base_url)))
     result[BUILTIN_PAGES["sources"]] = ("sources.html",
-                                        MappingProxyType(_sources_context(graph)))
+                                        MappingProxyType(_sources_context(graph, base_url)))
+    result[NOT_FOUND] = (NOT_FOUND, MappingProxyType(_not_found_context(graph, base_url)))
     return result
 
 
-def render_pages(graph: SiteGraph, templates: Mapping[str, str]) -> dict[str, bytes]:
+def render_pages(graph: SiteGraph, templates: Mapping[str, str],
+                 base_url: str | None = None) -> dict[str, bytes]:
     env = make_environment(templates)
     return {path: env.get_template(name).render(context).encode("utf-8")
-            for path, (name, context) in sorted(page_contexts(graph).items())}
+            for path, (name, context) in sorted(page_contexts(graph, base_url).items())}

@@ -6,6 +6,7 @@ a static host and when opened from disk (file://).
 from __future__ import annotations
 
 import posixpath
+from urllib.parse import urlsplit
 
 # Pages the site always has, addressed from Markdown as `page:NAME`.
 BUILTIN_PAGES = {
@@ -44,3 +45,27 @@ def relative(from_path: str, to_path: str, anchor: str = "") -> str:
         return fragment
     start = posixpath.dirname(from_path) or "."
     return posixpath.relpath(to_path, start) + fragment
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the site's public address, or None if it can."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return "give the full address where the site will live, e.g. https://example.org/guide/"
+    if parts.query or parts.fragment:
+        return "the address cannot have a ?query or #fragment"
+    return None
+
+
+def with_trailing_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def public_path(path: str) -> str:
+    """The address a host serves a page at: folder indexes by their folder ("" for the home)."""
+    return path[:-len("index.html")] if posixpath.basename(path) == "index.html" else path
+
+
+def absolute(base_url: str, path: str) -> str:
+    """The public URL of an output file, for canonical links, feeds and sitemaps."""
+    return with_trailing_slash(base_url) + public_path(path)

@@ -160,10 +160,10 @@ def test_cli_build_check_and_failures(copy_site, tmp_path):
     content = copy_site("minimal")
     ok = run_cli("--content", str(content), "--out", str(tmp_path / "out"))
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith(f"Built {tmp_path / 'out'}/ with 11 pages (12 files) in ")
+    assert ok.stdout.startswith(f"Built {tmp_path / 'out'}/ with 12 pages (16 files) in ")
     assert ok.stdout.rstrip().endswith("; 5 warnings.")
     check = run_cli("check", "--content", str(content))
-    assert check.returncode == 0 and check.stdout.startswith("Checked 11 pages")
+    assert check.returncode == 0 and check.stdout.startswith("Checked 12 pages")
     strict = run_cli("check", "--strict", "--content", str(content))
     assert strict.returncode == 1
     (content / "home.md").write_text("no front matter\n")
