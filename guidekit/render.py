@@ -50,11 +50,17 @@ def human_date(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def full_stop(text: str) -> str:
+    """End a phrase with one full stop: `et al.` and `M.D.` keep theirs."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def make_environment(templates: Mapping[str, str]) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.DictLoader(dict(templates)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["human_date"] = human_date
+    env.filters["full_stop"] = full_stop
     env.globals.update(EVIDENCE_LABELS=EVIDENCE_LABELS, SOURCE_KIND_LABELS=SOURCE_KIND_LABELS,
                        KIND_LABELS=_KIND_LABELS)
     return env
