@@ -1,15 +1,16 @@
 """Build benchmark: whole-process cold builds of a synthetic guide (bench/synthetic.py).
 
-    python bench/build_bench.py --sizes 100 1000 --runs 3
+    python bench/build_bench.py --sizes 100 1000 --runs 5
 
 Reports, per size, the median wall time of `python build.py` over the runs, the time per
-page and the peak memory (max RSS) of the build process.
+page and the peak memory (max RSS) of the build process; and, when Debian's `hugo` is
+installed, Hugo's median time building the same Markdown bodies in the same run (runs
+interleaved), and our time as a ratio of Hugo's.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -19,61 +20,69 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hugo_site import write_hugo_site  # noqa: E402
 from synthetic import write_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def run_measured(command: list[str], **kwargs) -> tuple[float, float]:
+    """(wall seconds, peak MiB) of one process, from its own resource usage."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               **kwargs)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command[:3]} failed:\n{process.stderr.read().decode()[-3000:]}")
+    process.stderr.close()
+    return seconds, usage.ru_maxrss / 1024
+
+
 def timed_build(content: Path, out: Path, *extra: str) -> tuple[float, float]:
     """(seconds, peak MiB) of one whole `build.py` process."""
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--content", str(content),
-                             "--out", str(out), *extra], cwd=ROOT, capture_output=True,
-                            text=True, env={**os.environ, "SOURCE_DATE_EPOCH": "1795651200"})
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"build failed:\n{result.stderr[-3000:]}")
-    # ru_maxrss of children is the largest of any child so far; each size runs in a fresh
-    # helper process (see main), so it is this size's peak.
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return seconds, peak
+    return run_measured([sys.executable, str(ROOT / "build.py"), "--content", str(content),
+                         "--out", str(out), *extra], cwd=ROOT,
+                        env={**os.environ, "SOURCE_DATE_EPOCH": "1795651200"})
+
+
+def hugo_build(site: Path) -> float:
+    return run_measured(["hugo", "--quiet", "-s", str(site), "-d", str(site / "public")])[0]
 
 
 def bench_size(n: int, runs: int, work: Path) -> dict:
     content = write_corpus(work / f"content-{n}", n)
+    hugo = write_hugo_site(content, work / f"hugo-{n}") if shutil.which("hugo") else None
     out = work / f"site-{n}"
-    times = []
+    times, hugo_times, peaks = [], [], []
     for _ in range(runs):
         shutil.rmtree(ROOT / ".cache", ignore_errors=True)  # cold: no parse cache
         seconds, peak = timed_build(content, out)
         times.append(seconds)
+        peaks.append(peak)
+        if hugo:
+            hugo_times.append(hugo_build(hugo))
     pages = sum(1 for _ in out.rglob("*.html"))
     median = statistics.median(times)
+    hugo_median = statistics.median(hugo_times) if hugo_times else float("nan")
     return {"articles": n, "pages": pages, "median_s": median, "min_s": min(times),
-            "ms_per_page": 1000 * median / pages, "peak_mib": peak}
+            "ms_per_page": 1000 * median / pages, "peak_mib": max(peaks), "hugo_s": hugo_median,
+            "ratio": median / hugo_median}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: one size
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.one:
-            row = bench_size(args.one, args.runs, Path(tmp))
-            print("\t".join(str(row[k]) for k in ("articles", "pages", "median_s", "min_s",
-                                                   "ms_per_page", "peak_mib")))
-            return
     print(f"{'articles':>8} {'pages':>6} {'median s':>9} {'min s':>7} {'ms/page':>8} "
-          f"{'peak MiB':>9}")
-    for n in args.sizes:
-        # A fresh process per size, so that the children's peak memory is this size's.
-        line = subprocess.run([sys.executable, __file__, "--one", str(n), "--runs",
-                               str(args.runs)], capture_output=True, text=True, check=True)
-        a, p, med, mn, per, peak = line.stdout.split()
-        print(f"{a:>8} {p:>6} {float(med):>9.2f} {float(mn):>7.2f} {float(per):>8.2f} "
-              f"{float(peak):>9.1f}")
+          f"{'peak MiB':>9} {'hugo s':>7} {'x hugo':>7}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            r = bench_size(n, args.runs, Path(tmp))
+            print(f"{r['articles']:>8} {r['pages']:>6} {r['median_s']:>9.2f} {r['min_s']:>7.2f} "
+                  f"{r['ms_per_page']:>8.2f} {r['peak_mib']:>9.1f} {r['hugo_s']:>7.2f} "
+                  f"{r['ratio']:>7.2f}", flush=True)
 
 
 if __name__ == "__main__":

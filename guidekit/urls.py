@@ -5,7 +5,6 @@ a static host and when opened from disk (file://).
 """
 from __future__ import annotations
 
-import posixpath
 from urllib.parse import urlsplit
 
 # Pages the site always has, addressed from Markdown as `page:NAME`.
@@ -39,12 +38,15 @@ def target_path(kind: str, slug: str) -> str:
 
 
 def relative(from_path: str, to_path: str, anchor: str = "") -> str:
-    """A relative URL from one output file to another (or to an anchor on the same page)."""
+    """A relative URL from one output file to another (or to an anchor on the same page).
+
+    It climbs to the site root and down again ("../exercises/plank.html" even between two
+    pages of one folder): simple, and cheap enough to call for every link of every page.
+    """
     fragment = f"#{anchor}" if anchor else ""
     if to_path == from_path and fragment:
         return fragment
-    start = posixpath.dirname(from_path) or "."
-    return posixpath.relpath(to_path, start) + fragment
+    return "../" * from_path.count("/") + to_path + fragment
 
 
 def base_url_problem(url: str) -> str | None:
@@ -63,7 +65,7 @@ def with_trailing_slash(url: str) -> str:
 
 def public_path(path: str) -> str:
     """The address a host serves a page at: folder indexes by their folder ("" for the home)."""
-    return path[:-len("index.html")] if posixpath.basename(path) == "index.html" else path
+    return path[:-len("index.html")] if path.rsplit("/", 1)[-1] == "index.html" else path
 
 
 def absolute(base_url: str, path: str) -> str:
