@@ -63,11 +63,7 @@ def with_trailing_slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def public_path(path: str) -> str:
-    """The address a host serves a page at: folder indexes by their folder ("" for the home)."""
-    return path[:-len("index.html")] if path.rsplit("/", 1)[-1] == "index.html" else path
-
-
 def absolute(base_url: str, path: str) -> str:
-    """The public URL of an output file, for canonical links, feeds and sitemaps."""
-    return with_trailing_slash(base_url) + public_path(path)
+    """The public URL of an output file, for canonical links, feeds and sitemaps. It names the
+    file, as the site's own links do, so search engines see one address per page."""
+    return with_trailing_slash(base_url) + path

@@ -15,7 +15,7 @@ from guidekit.markdown_body import render_markdown
 from conftest import BASE_URL, SITES, build_into
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-       "base-uri 'none'; form-action 'self'")
+       "connect-src 'self'; base-uri 'none'; form-action 'self'")
 URL_ATTRIBUTES = ("href", "src", "action", "formaction", "srcset", "poster", "data")
 BANNED_ELEMENTS = {"iframe", "frame", "object", "embed", "applet", "base", "style"}
 
