@@ -7,6 +7,7 @@ reduced motion; and an exercise page printed as a one-page sheet.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,17 @@ def site_pages(site: Path) -> list[str]:
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
     assert len(pages) > 10
     return pages
+
+
+@contextmanager
+def sized_page(browser, width: int, height: int, zoom: int = 1):
+    """A page in a window of width x height CSS pixels, at `zoom` device pixels per pixel."""
+    page = browser.new_page(viewport={"width": width, "height": height},
+                            device_scale_factor=zoom)
+    try:
+        yield page
+    finally:
+        page.close()
 
 
 def axe_violations(page) -> list[str]:
@@ -48,11 +60,8 @@ def test_axe_finds_nothing_on_any_page(page, guide, scheme):
 
 def test_axe_finds_nothing_on_a_phone(browser, guide):
     base, pages = guide
-    phone = browser.new_page(viewport={"width": 320, "height": 640})
-    try:
+    with sized_page(browser, 320, 640) as phone:
         assert violations_on_every_page(phone, base, pages) == {}
-    finally:
-        phone.close()
 
 
 def test_axe_catches_a_real_problem(page, guide_site, serve, tmp_path):
@@ -92,12 +101,8 @@ def test_text_reflows_without_horizontal_scrolling(browser, guide, viewport, zoo
     """400% zoom on a 1280x1024 screen is a 320x256 CSS-pixel viewport at 4 device pixels per
     CSS pixel: the page must reflow into one column with nothing cut off."""
     base, pages = guide
-    narrow = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]},
-                              device_scale_factor=zoom)
-    try:
+    with sized_page(browser, *viewport, zoom) as narrow:
         assert overflowing_pages(narrow, base, pages) == {}
-    finally:
-        narrow.close()
 
 
 def test_the_overflow_check_catches_a_wide_element(browser, guide_site, serve, tmp_path):
@@ -105,11 +110,8 @@ def test_the_overflow_check_catches_a_wide_element(browser, guide_site, serve, t
     wide.write_text((guide_site / "index.html").read_text().replace(
         "</main>", '<pre class="wide">' + "x" * 200 + "</pre></main>"))
     (tmp_path / "static").symlink_to(guide_site / "static")
-    narrow = browser.new_page(viewport={"width": 320, "height": 640})
-    try:
+    with sized_page(browser, 320, 640) as narrow:
         assert list(overflowing_pages(narrow, serve(tmp_path), ["index.html"])) == ["index.html"]
-    finally:
-        narrow.close()
 
 
 LUMINANCE = """(selector) => {
