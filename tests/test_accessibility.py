@@ -199,3 +199,17 @@ def test_an_exercise_prints_as_a_clean_one_page_sheet(page, guide):
         assert sheets == {"A4": 1, "Letter": 1}, name
         page.emulate_media(media="screen")
         assert page.locator(".site-nav").is_visible()
+
+
+def test_every_focus_stop_shows_a_focus_ring(page, guide):
+    base, _ = guide
+    page.goto(base + "exercises/plank.html")
+    stops = page.evaluate("document.querySelectorAll('a[href], button, input, select').length")
+    unmarked = []
+    for _ in range(stops):
+        page.keyboard.press("Tab")
+        ring = page.evaluate("""() => { const e = document.activeElement, s = getComputedStyle(e);
+          return [e.outerHTML.slice(0, 80), s.outlineStyle, parseFloat(s.outlineWidth)]; }""")
+        if ring[1] == "none" or ring[2] < 2:
+            unmarked.append(ring[0])
+    assert stops > 20 and unmarked == []
