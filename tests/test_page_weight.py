@@ -1,6 +1,6 @@
 """Light pages: a size check, not a timing. Every guide page with its stylesheet stays within
-50 KB uncompressed, fetches no fonts or images from elsewhere and loads no script it does not
-use (bench/page_weight.py reports the sizes)."""
+50 KB uncompressed, fetches no fonts or images from elsewhere, and loads a script only if the
+page has an element that script works on (bench/page_weight.py reports the sizes)."""
 from __future__ import annotations
 
 import re
@@ -37,7 +37,46 @@ def test_no_fonts_images_or_imports_from_anywhere(guide_site):
         assert re.findall(r"url\(", text) == [], css
 
 
-def test_reading_pages_load_no_javascript(guide_site):
-    with_scripts = [p.relative_to(guide_site).as_posix() for p in guide_site.rglob("*.html")
-                    if re.search(r"<script(?![^>]*application/ld\+json)", p.read_text())]
-    assert with_scripts == []
+_LOOKUP = re.compile(r"""document\.(getElementById|querySelectorAll|querySelector)\(\s*(["'])(.+?)\2""")
+
+
+def script_targets(script: str) -> list[str]:
+    """CSS selectors of the elements a script looks up in the document."""
+    return [("#" + target if how == "getElementById" else target)
+            for how, _, target in _LOOKUP.findall(script)]
+
+
+def scripts_without_work(page, site: Path, base: str) -> list[str]:
+    """'page: script' wherever a page loads a script none of whose elements it has."""
+    idle = []
+    for path in sorted(site.rglob("*.html")):
+        name = path.relative_to(site).as_posix()
+        sources = re.findall(r'<script[^>]* src="([^"]+)"', path.read_text())
+        if not sources:
+            continue
+        page.goto(base + name)
+        for src in sources:
+            # Root-relative (404.html built without a base URL): from the site's root.
+            script = (site / src[1:] if src.startswith("/") else path.parent / src).read_text()
+            selectors = script_targets(script)
+            if not any(page.query_selector(selector) for selector in selectors):
+                idle.append(f"{name}: {src}")
+    return idle
+
+
+def test_javascript_only_on_pages_that_use_it(page, guide_site, serve):
+    assert scripts_without_work(page, guide_site, serve(guide_site)) == []
+
+
+def test_a_script_on_a_page_without_its_elements_is_found(page, serve, tmp_path):
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static/widget.js").write_text(
+        'const w = document.getElementById("widget");\n'
+        'document.querySelectorAll("form.finder").forEach(f => f.hidden = false);\n')
+    script = '<script src="static/widget.js" defer></script>'
+    (tmp_path / "uses.html").write_text(f'<form class="finder"></form>{script}')
+    (tmp_path / "idle.html").write_text(f"<p>Nothing here.</p>{script}")
+    assert script_targets((tmp_path / "static/widget.js").read_text()) == ["#widget",
+                                                                          "form.finder"]
+    assert scripts_without_work(page, tmp_path, serve(tmp_path)) == [
+        "idle.html: static/widget.js"]
