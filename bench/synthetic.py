@@ -56,6 +56,24 @@ def _article(rng: random.Random, i: int, n: int) -> str:
     return _page(front, "\n\n".join(sections))
 
 
+def _checker(rng: random.Random) -> str:
+    """A symptom checker the size of the real one: 6 emergency, 7 urgent and 4 soon warning
+    signs in a chain, then one question with 5 answers."""
+    levels = ["emergency"] * 6 + ["urgent"] * 7 + ["soon"] * 4
+    questions = [f"  - id: sign-{i:02d}\n    screen: {level}\n    text: {_sentence(rng)}\n"
+                 f"    if_yes: {level}\n    if_no: {f'sign-{i + 1:02d}' if i < 16 else 'pain'}\n"
+                 for i, level in enumerate(levels)]
+    questions.append(f"  - id: pain\n    text: {_sentence(rng)}\n    answers:\n" + "".join(
+        f"      - label: {_sentence(rng)}\n        next: self-care\n" for _ in range(5)))
+    outcomes = "".join(
+        f"  - id: {urgency}\n    urgency: {urgency}\n    title: {_sentence(rng)}\n"
+        f"    advice: [{_sentence(rng)}, {_sentence(rng)}]\n"
+        f"    links: [article:article-00000, pain-type:pain-00, exercise:exercise-00]\n"
+        for urgency in ("emergency", "urgent", "soon", "self-care"))
+    return (f"title: Check your symptoms\nsummary: {_sentence(rng)}\nsources: [source-00]\n"
+            f"{REVIEW}\nstart: sign-00\nquestions:\n{''.join(questions)}outcomes:\n{outcomes}")
+
+
 def write_corpus(folder: Path, n_articles: int, seed: int = 1) -> Path:
     """Write a complete, valid content folder with n_articles articles; returns the folder."""
     rng = random.Random(seed)
@@ -88,6 +106,7 @@ def write_corpus(folder: Path, n_articles: int, seed: int = 1) -> Path:
     (folder / "people.yaml").write_text(
         "test-person:\n  name: Test Person\n  credentials: None.\n  roles: [quoted-expert]\n"
         "  about: A made-up person.\n  sources: [source-00]\n")
+    (folder / "checker.yaml").write_text(_checker(rng))
     (folder / "sources.yaml").write_text("".join(
         f"source-{i:02d}:\n  title: Source {i}\n  kind: study\n  publisher: Journal\n"
         f"  year: 2020\n  url: https://example.org/{i}\n" for i in range(N_SOURCES)))

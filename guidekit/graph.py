@@ -12,12 +12,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterator, Mapping
 
+from . import checker as checker_stage
 from . import schema
 from .markdown_body import MarkdownResult
 from .problems import Problem, error, warning
 from .urls import BUILTIN_PAGES
 
 PageKey = tuple[str, str]  # (kind, slug): ("exercise", "plank"), ("page", "home")
+CHECKER_KEY: PageKey = ("page", "checker")
 
 # Section ids that templates give every page of a kind (or the built-in page of that name),
 # so Markdown may link to them; a test checks each one is in the rendered page.
@@ -29,6 +31,7 @@ TEMPLATE_ANCHORS = {
     "person": ("pages",),
     "home": ("sources", "review"),
     "about": ("sources", "review", "page-reviews"),
+    "checker": ("checker", "sources", "review"),
 }
 _REF_KINDS = {"article": "articles", "pain-type": "pain_types", "exercise": "exercises",
               "person": "people", "source": "sources"}
@@ -44,11 +47,13 @@ class SiteGraph:
     citations: Mapping[PageKey, tuple[str, ...]]  # source slugs each page cites
     cited_by: Mapping[str, tuple[PageKey, ...]]
     today: dt.date
+    checker: checker_stage.Tree                   # the symptom checker's decision tree
 
 
 def page_entities(content: schema.Content) -> dict[PageKey, object]:
     pages: dict[PageKey, object] = {("page", "home"): content.home,
-                                    ("page", "about"): content.about}
+                                    ("page", "about"): content.about,
+                                    CHECKER_KEY: content.checker}
     for kind, attr in _REF_KINDS.items():
         if kind != "source":
             pages.update({(kind, slug): e for slug, e in getattr(content, attr).items()})
@@ -108,8 +113,10 @@ def build_graph(content: schema.Content, bodies: Mapping[PageKey, MarkdownResult
     cites: dict[PageKey, list[str]] = {key: [] for key in pages}
 
     for key, entity in [*pages.items(), (("page", "site"), content.site)]:
-        prefix = _entry_prefix(entity)
-        for field, line_key, kind, slug in _references(entity, prefix):
+        references = list(_references(entity, _entry_prefix(entity)))
+        if key == CHECKER_KEY:
+            references += checker_stage.link_references(entity)
+        for field, line_key, kind, slug in references:
             if not _exists(kind, slug, content, pages):
                 problems.append(error(entity.source_path, _line(entity, line_key), field,
                                       _missing(kind, slug, content, pages)))
@@ -146,6 +153,8 @@ def build_graph(content: schema.Content, bodies: Mapping[PageKey, MarkdownResult
                                       f"{_name(target)}; sections there: {', '.join(known)}"))
 
     problems += _review_problems(pages, content, today)
+    tree, found = checker_stage.compile_tree(content.checker)
+    problems += found
     links_out = {k: tuple(dict.fromkeys(t for t in v if t != k)) for k, v in out.items()}
     links_in: dict[PageKey, list[PageKey]] = defaultdict(list)
     for source_key, targets in sorted(links_out.items()):
@@ -163,7 +172,7 @@ def build_graph(content: schema.Content, bodies: Mapping[PageKey, MarkdownResult
                                     "no page cites this source; cite it or remove it"))
     graph = SiteGraph(content, pages, dict(bodies), links_out,
                       {k: tuple(v) for k, v in links_in.items()}, citations,
-                      {k: tuple(v) for k, v in cited_by.items()}, today)
+                      {k: tuple(v) for k, v in cited_by.items()}, today, tree)
     return graph, problems
 
 

@@ -13,7 +13,8 @@ from .yaml_lines import LineMap, YamlError, parse_yaml
 PAGE_FOLDERS = {"articles": "article", "pain-types": "pain-type", "exercises": "exercise"}
 SINGLE_FILES = {"home.md": "home", "about.md": "about", "site.yaml": "site",
                 "people.yaml": "people", "sources.yaml": "sources", "checker.yaml": "checker"}
-REQUIRED_FILES = ("site.yaml", "home.md", "about.md", "people.yaml", "sources.yaml")
+REQUIRED_FILES = ("site.yaml", "home.md", "about.md", "people.yaml", "sources.yaml",
+                  "checker.yaml")
 LAYOUT_HELP = ("content/ holds site.yaml, home.md, about.md, people.yaml, sources.yaml, "
                "checker.yaml and the folders articles/, pain-types/ and exercises/ (*.md files)")
 

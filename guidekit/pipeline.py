@@ -120,11 +120,12 @@ def render_site(paths: Paths, site_graph, report: BuildReport,
         pages = render.render_pages(site_graph, templates, base_url)
         static = {f"static/{rel}": data
                   for rel, data in read_tree(paths.templates / "static").items()}
+        data = render.render_data(site_graph)
         listed = [path for path in pages if path != render.NOT_FOUND]
         machine = feeds.machine_files(site_graph.content.site, site_graph.pages, listed,
                                       base_url)
     report.pages = len(pages)
-    return {**pages, **static, **machine}
+    return {**pages, **static, **data, **machine}
 
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,

@@ -18,7 +18,12 @@ SECTIONS = (
     ("Review record", schema.Review, "the `review:` key of every page"),
     ("Person", schema.Person, "an entry `SLUG:` in `content/people.yaml`"),
     ("Source", schema.Source, "an entry `SLUG:` in `content/sources.yaml`"),
+    ("Symptom checker", schema.Checker, "`content/checker.yaml`"),
+    ("Checker question", schema.Question, "each item of `questions:` in `content/checker.yaml`"),
+    ("Checker answer", schema.Answer, "each item of the `answers:` of a checker question"),
+    ("Checker outcome", schema.Outcome, "each item of `outcomes:` in `content/checker.yaml`"),
 )
+_SECTION_OF = {cls: heading for heading, cls, _ in SECTIONS}
 
 
 def type_name(hint) -> str:
@@ -28,9 +33,11 @@ def type_name(hint) -> str:
     if origin is typing.Literal:
         return "one of " + ", ".join(f"`{a}`" for a in args)
     if origin is tuple:
+        if dataclasses.is_dataclass(args[0]):
+            return f"list of groups of keys (see {_SECTION_OF[args[0]]})"
         return f"list of {type_name(args[0])}"
     if dataclasses.is_dataclass(hint):
-        return "group of keys (see Review record)"
+        return f"group of keys (see {_SECTION_OF[hint]})"
     return {"str": "text", "int": "whole number", "date": "date YYYY-MM-DD"}[hint.__name__]
 
 
@@ -65,6 +72,6 @@ def reference_markdown() -> str:
         "`https://`. Raw HTML and images are not allowed.",
     ]
     for heading, cls, where in SECTIONS:
-        lines += ["", f"## {heading}", "", f"Where: {where}. {cls.__doc__.split(':')[0].strip()}.",
-                  "", *_table(cls)]
+        about = " ".join(cls.__doc__.split(":")[0].split()).rstrip(".")
+        lines += ["", f"## {heading}", "", f"Where: {where}. {about}.", "", *_table(cls)]
     return "\n".join(lines) + "\n"

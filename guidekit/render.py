@@ -17,8 +17,9 @@ import jinja2
 from markupsafe import Markup
 
 from . import schema
+from .checker_pages import TREE_SCRIPT, checker_contexts, tree_script
 from .feeds import FEED
-from .graph import PageKey, SiteGraph
+from .graph import CHECKER_KEY, PageKey, SiteGraph
 from .markdown_body import LINK_KINDS
 from .structured_data import medical_web_page, script_json
 from .urls import BUILTIN_PAGES, absolute, page_path, relative, target_path
@@ -129,9 +130,23 @@ def _grouped(links: list[PageLink]) -> dict[str, list[PageLink]]:
 
 
 def document_title(title: str, site_title: str, is_home: bool) -> str:
-    """The <title>: the page's, then the site's name when that still fits in MAX_TITLE."""
+    """The <title>: the page's, then the site's name when that still fits in MAX_TITLE; a
+    longer title (a checker question) is cut at a word, the page's heading still says it all."""
     full = f"{title} | {site_title}"
-    return site_title if is_home else (full if len(full) <= MAX_TITLE else title)
+    if is_home:
+        return site_title
+    if len(full) <= MAX_TITLE or len(title) <= MAX_TITLE:
+        return full if len(full) <= MAX_TITLE else title
+    return title[:MAX_TITLE - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _addressed(graph: SiteGraph, key: PageKey, path: str, title: str,
+               base_url: str | None) -> dict:
+    """The context entries that follow from a page's own address and title."""
+    return {"path": path, "title": title,
+            "document_title": document_title(title, graph.content.site.title,
+                                             key == ("page", "home")),
+            "canonical": absolute(base_url, path) if base_url else None}
 
 
 def _common(graph: SiteGraph, key: PageKey, path: str, title: str, description: str,
@@ -139,16 +154,13 @@ def _common(graph: SiteGraph, key: PageKey, path: str, title: str, description: 
     linker = linker or _Linker(path)
     content = graph.content
     return {
-        "site": content.site, "key": key, "path": path, "title": title,
-        "document_title": document_title(title, content.site.title, key == ("page", "home")),
+        "site": content.site, "key": key, **_addressed(graph, key, path, title, base_url),
         "description": description, "url": linker.url, "asset": linker.asset,
-        "feed_url": linker.file(FEED),
-        "canonical": absolute(base_url, path) if base_url else None,
-        "json_ld": None,
+        "feed_url": linker.file(FEED), "json_ld": None,
         "nav": [(label, linker.url("page", slug), key == ("page", slug))
                 for slug, label in (("home", "Home"), ("pain-types", "Pain types"),
                                     ("exercises", "Exercises"), ("articles", "Articles"),
-                                    ("about", "About"))],
+                                    ("checker", "Symptom checker"), ("about", "About"))],
         "help_url": linker.url("article", content.site.warning_signs_page),
     }
 
@@ -249,12 +261,39 @@ def _not_found_context(graph: SiteGraph, base_url: str | None) -> dict:
                    _Linker(NOT_FOUND, root if root.endswith("/") else root + "/"))
 
 
+def _checker_pages(graph: SiteGraph, base_url: str | None) -> dict[str, tuple[str, Mapping]]:
+    """The checker's index and step pages: each step page has its own title and address."""
+    entity = graph.pages[CHECKER_KEY]
+    pages = {}
+    for path, context in checker_contexts(graph, _page_context(graph, CHECKER_KEY,
+                                                                base_url)).items():
+        context.update(_addressed(graph, CHECKER_KEY, path, context["title"], base_url),
+                       json_ld=_json_ld(graph, entity, context["citations"], path, base_url))
+        if not context["is_index"]:
+            context["description"] = _step_description(context["step"])
+        pages[path] = ("checker.html", MappingProxyType(context))
+    return pages
+
+
+def _step_description(step: Mapping) -> str:
+    """A checker step page's description: the question and its help, or the outcome, its
+    first piece of advice and the pages it suggests (outcomes may share their advice)."""
+    if "text" in step:
+        return " ".join(filter(None, (step["text"], step["help"])))
+    read_next = ", ".join(link["title"] for link in step["links"])
+    return " ".join((full_stop(step["title"]), *step["advice"][:1],
+                     f"Read next: {read_next}." if read_next else ""))
+
+
 def page_contexts(graph: SiteGraph, base_url: str | None = None
                   ) -> dict[str, tuple[str, Mapping]]:
     """{output path: (template name, read-only context)} for every page of the site."""
     result: dict[str, tuple[str, Mapping]] = {}
     for key in graph.pages:
         kind, slug = key
+        if key == CHECKER_KEY:
+            result.update(_checker_pages(graph, base_url))
+            continue
         template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
         context = _page_context(graph, key, base_url)
         if key == ("page", "about"):
@@ -274,3 +313,8 @@ def render_pages(graph: SiteGraph, templates: Mapping[str, str],
     env = make_environment(templates)
     return {path: env.get_template(name).render(context).encode("utf-8")
             for path, (name, context) in sorted(page_contexts(graph, base_url).items())}
+
+
+def render_data(graph: SiteGraph) -> dict[str, bytes]:
+    """Data files the site's scripts read: the symptom checker's compiled tree."""
+    return {TREE_SCRIPT: tree_script(graph)}

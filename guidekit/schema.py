@@ -17,6 +17,9 @@ ReviewStatus = Literal["awaiting-review", "reviewed"]
 SourceKind = Literal["guideline", "systematic-review", "study", "article", "web-page"]
 Role = Literal["quoted-expert", "source-reviewer", "clinical-reviewer"]
 EvidenceLevel = Literal["guideline-supported", "some-evidence", "low-evidence", "expert-opinion"]
+# Warning-sign levels, most urgent first (the order of the red flags in EVIDENCE.md).
+ScreenLevel = Literal["emergency", "urgent", "soon", "none"]
+Urgency = Literal["emergency", "urgent", "soon", "self-care"]
 
 
 def doc(text: str, *, ref: str | None = None, example=None, **kwargs):
@@ -180,6 +183,74 @@ class SiteConfig:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Answer:
+    """One answer to a question that is not a warning sign."""
+
+    label: str = doc("The answer as the reader sees it, in plain words.",
+                     example="On one side of my lower back")
+    next: str = doc("The `id` of the question or outcome this answer leads to.",
+                    example="self-care-muscle")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Question:
+    """One question of the symptom checker, asked on a page of its own."""
+
+    id: str = doc("A short name for the question: lower-case words joined by hyphens. Answers "
+                  "point to it, and it names the question's page.", example="saddle-numbness")
+    text: str = doc("The question, in plain words.",
+                    example="Is the skin around your genitals or bottom numb or tingling?")
+    help: str = doc("More words under the question, e.g. what a medical word means.",
+                    default="")
+    screen: ScreenLevel = doc(
+        "For a warning-sign question, how urgent the sign is: `emergency`, `urgent` or `soon`. "
+        "It is then answered Yes, No or Not sure, and needs `if_yes` and `if_no` instead of "
+        "`answers`. Ask them from most to least urgent, before any other question. `none` "
+        "(the default) for other questions.", default="none")
+    if_yes: str = doc(
+        "Warning-sign questions: the `id` of the outcome for Yes, and for Not sure (the safe "
+        "choice). It must be at least as urgent as the sign.", default="",
+        example="emergency-nerves")
+    if_no: str = doc("Warning-sign questions: the `id` of the question (or outcome) for No.",
+                     default="", example="bladder-bowel")
+    answers: tuple[Answer, ...] = doc(
+        "Other questions: two or more answers, each with `label` and `next`.", default=(),
+        example=[{"label": "On one side of my lower back", "next": "self-care-muscle"}])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """Where the symptom checker ends, saying how urgent it is, what to do and what to read
+    next."""
+
+    id: str = doc("A short name for the outcome: lower-case words joined by hyphens.",
+                  example="emergency-nerves")
+    urgency: Urgency = doc("`emergency` (call the emergency number now), `urgent` (get help "
+                           "today), `soon` (see a GP or physio within days or weeks) or "
+                           "`self-care`.")
+    title: str = doc("The headline: what to do, e.g. `Call 999 or go to A&E now`.")
+    advice: tuple[str, ...] = doc("What to do, one short step per item, most important first.",
+                                  example=["Do not wait to see if it gets better."])
+    links: tuple[str, ...] = doc(
+        "Guide pages to read next, as `kind:slug` with kind `article`, `pain-type` or "
+        "`exercise`.", example=["article:warning-signs", "exercise:bird-dog"])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checker(PageMeta):
+    """The symptom checker, a decision tree of questions and outcomes with the page keys of
+    an article: `content/checker.yaml`. The build checks that it is safe: every question and
+    outcome can be reached, every path ends at an outcome, warning signs come first, most
+    urgent first, and a Yes to one ends at an outcome at least as urgent."""
+
+    start: str = doc("The `id` of the first question.", example="saddle-numbness")
+    questions: tuple[Question, ...] = doc(
+        "The questions, warning signs first: every `emergency` sign, then `urgent`, then "
+        "`soon`, then the other questions.")
+    outcomes: tuple[Outcome, ...] = doc("Where the answers lead.")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Content:
     """Everything in content/, validated. Mappings are keyed by slug, in slug order."""
 
@@ -191,6 +262,7 @@ class Content:
     exercises: Mapping[str, Exercise]
     people: Mapping[str, Person]
     sources: Mapping[str, Source]
+    checker: Checker
     # (kind, slug) of entries that exist but failed validation: already reported, so
     # references to them are not reported again.
     broken: frozenset[tuple[str, str]] = frozenset()

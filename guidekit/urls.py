@@ -16,6 +16,7 @@ BUILTIN_PAGES = {
     "pain-types": "pain-types/index.html",
     "exercises": "exercises/index.html",
     "people": "people/index.html",
+    "checker": "checker/index.html",
 }
 
 # Folder for each kind of page that has one file per slug.
@@ -28,6 +29,12 @@ def page_path(kind: str, slug: str) -> str:
     if kind == "page":
         return BUILTIN_PAGES[slug]
     return f"{KIND_FOLDERS[kind]}/{slug}.html"
+
+
+def checker_step_path(node: str, is_outcome: bool) -> str:
+    """The page of one question or outcome of the symptom checker (for use without
+    JavaScript): `checker/q-ID.html` or `checker/outcome-ID.html`."""
+    return f"checker/{'outcome' if is_outcome else 'q'}-{node}.html"
 
 
 def target_path(kind: str, slug: str) -> str:

@@ -20,7 +20,8 @@ from .yaml_lines import LineList, LineMap
 
 SLUG_RE = re.compile(rf"^{schema.SLUG_PATTERN}$")
 _KIND_CLASS = {"article": schema.Article, "pain-type": schema.PainType,
-               "exercise": schema.Exercise, "home": schema.Article, "about": schema.Article}
+               "exercise": schema.Exercise, "home": schema.Article, "about": schema.Article,
+               "checker": schema.Checker}
 _SLUG_FROM_FILE = ("article", "pain-type", "exercise")
 
 
@@ -124,11 +125,17 @@ class _Checker:
             return _INVALID
         items = []
         for i, (item, item_line) in enumerate(zip(value, value.item_lines)):
-            self.lines[f"{field}.{i}"] = item_line
-            converted = self.value(item, item_hint, item_line, field, f)
-            if converted is _INVALID:
-                return _INVALID
-            items.append(converted)
+            item_field = field
+            if dataclasses.is_dataclass(item_hint):
+                # A group of keys in a list is named by its position, counted from 1 as
+                # editors count: `questions.3.text`.
+                item_field = f"{field}.{i + 1}"
+                self.lines[item_field] = item_line
+            else:
+                self.lines[f"{field}.{i}"] = item_line
+            items.append(self.value(item, item_hint, item_line, item_field, f))
+        if any(item is _INVALID for item in items):
+            return _INVALID
         if f.metadata.get("ref"):
             seen = set()
             for item, item_line in zip(items, value.item_lines):
@@ -238,7 +245,7 @@ def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozens
             singles[doc.kind], found, bad = _entries(doc, cls)
             problems += found
             broken.update((kind, slug) for slug in bad)
-        elif doc.kind in ("home", "about"):
+        elif doc.kind in ("home", "about", "checker"):
             singles[doc.kind], found = _page(doc)
             problems += found
         elif doc.kind in pages:
@@ -257,7 +264,8 @@ def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozens
             else:
                 pages[doc.kind][doc.slug] = page
     problems += _source_rules(singles.get("sources") or {})
-    if any(singles.get(k) is None for k in ("site", "home", "about", "people", "sources")):
+    if any(singles.get(k) is None for k in ("site", "home", "about", "people", "sources",
+                                            "checker")):
         return None, problems
     content = schema.Content(
         site=singles["site"], home=singles["home"], about=singles["about"],
@@ -266,5 +274,6 @@ def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozens
         exercises=dict(sorted(pages["exercise"].items())),
         people=dict(sorted(singles["people"].items())),
         sources=dict(sorted(singles["sources"].items())),
+        checker=singles["checker"],
         broken=frozenset(broken))
     return content, problems

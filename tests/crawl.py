@@ -90,7 +90,9 @@ def crawl(start: str, root: str, extra: tuple[str, ...] = ()) -> Crawl:
         for ref, must_stay in [*((r, False) for r in links), *((r, True) for r in loads)]:
             target, fragment = urldefrag(urljoin(url, ref))
             parts = urlsplit(target)
-            if parts.scheme not in ("http", "https"):
+            if parts.scheme in ("tel", "mailto") and not must_stay:
+                result.external_links.add(target)
+            elif parts.scheme not in ("http", "https"):
                 result.outside.append(f"{url}: {ref}")
             elif parts.netloc != host:
                 if must_stay:

@@ -74,7 +74,7 @@ def test_template_anchors_exist(minimal_site):
                        ("pain-types/muscle-related.html", "pain-type"),
                        ("articles/warning-signs.html", "article"),
                        ("people/jane-expert.html", "person"), ("about.html", "about"),
-                       ("index.html", "home")):
+                       ("index.html", "home"), ("checker/index.html", "checker")):
         assert set(TEMPLATE_ANCHORS[kind]) <= parse(minimal_site / name).ids, name
 
 
@@ -126,7 +126,7 @@ def test_overdue_review_warns(copy_site, tmp_path):
     paths = pipeline.Paths(content, ROOT / "templates", tmp_path / "site")
     report = pipeline.build(paths, today=dt.date(2027, 6, 1))
     overdue = [str(p) for p in report.warnings if p.field == "review.next_review"]
-    assert len(overdue) == 5
+    assert len(overdue) == 6  # home, about, an article, a pain type, an exercise, the checker
     assert overdue[0].endswith("review.next_review: the review was due on 2027-05-25; review "
                                "the page and update the date")
 
@@ -160,10 +160,10 @@ def test_cli_build_check_and_failures(copy_site, tmp_path):
     content = copy_site("minimal")
     ok = run_cli("--content", str(content), "--out", str(tmp_path / "out"))
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith(f"Built {tmp_path / 'out'}/ with 12 pages (16 files) in ")
-    assert ok.stdout.rstrip().endswith("; 5 warnings.")
+    assert ok.stdout.startswith(f"Built {tmp_path / 'out'}/ with 19 pages (26 files) in ")
+    assert ok.stdout.rstrip().endswith("; 6 warnings.")
     check = run_cli("check", "--content", str(content))
-    assert check.returncode == 0 and check.stdout.startswith("Checked 12 pages")
+    assert check.returncode == 0 and check.stdout.startswith("Checked 19 pages")
     strict = run_cli("check", "--strict", "--content", str(content))
     assert strict.returncode == 1
     (content / "home.md").write_text("no front matter\n")

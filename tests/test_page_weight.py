@@ -46,8 +46,13 @@ def script_targets(script: str) -> list[str]:
             for how, _, target in _LOOKUP.findall(script)]
 
 
+_GLOBAL = re.compile(r"\bwindow\.(\w+)\s*=")
+
+
 def scripts_without_work(page, site: Path, base: str) -> list[str]:
-    """'page: script' wherever a page loads a script none of whose elements it has."""
+    """'page: script' wherever a page loads a script that has nothing to do there: none of the
+    elements it looks up is on the page, and no other script there reads what it defines (a
+    data script such as the checker's tree)."""
     idle = []
     for path in sorted(site.rglob("*.html")):
         name = path.relative_to(site).as_posix()
@@ -55,11 +60,13 @@ def scripts_without_work(page, site: Path, base: str) -> list[str]:
         if not sources:
             continue
         page.goto(base + name)
-        for src in sources:
-            # Root-relative (404.html built without a base URL): from the site's root.
-            script = (site / src[1:] if src.startswith("/") else path.parent / src).read_text()
-            selectors = script_targets(script)
-            if not any(page.query_selector(selector) for selector in selectors):
+        # Root-relative (404.html built without a base URL): from the site's root.
+        scripts = {src: (site / src[1:] if src.startswith("/") else path.parent / src)
+                   .read_text() for src in sources}
+        for src, script in scripts.items():
+            others = " ".join(text for other, text in scripts.items() if other != src)
+            read = any(re.search(rf"\b{name}\b", others) for name in _GLOBAL.findall(script))
+            if not read and not any(page.query_selector(s) for s in script_targets(script)):
                 idle.append(f"{name}: {src}")
     return idle
 
@@ -73,10 +80,19 @@ def test_a_script_on_a_page_without_its_elements_is_found(page, serve, tmp_path)
     (tmp_path / "static/widget.js").write_text(
         'const w = document.getElementById("widget");\n'
         'document.querySelectorAll("form.finder").forEach(f => f.hidden = false);\n')
+    (tmp_path / "static/data.js").write_text("window.widgetData = [1, 2];\n")
     script = '<script src="static/widget.js" defer></script>'
-    (tmp_path / "uses.html").write_text(f'<form class="finder"></form>{script}')
-    (tmp_path / "idle.html").write_text(f"<p>Nothing here.</p>{script}")
+    data = '<script src="static/data.js" defer></script>'
+    (tmp_path / "uses.html").write_text(f'<form class="finder"></form>{data}{script}')
+    (tmp_path / "idle.html").write_text(f"<p>Nothing here.</p>{data}{script}")
+    (tmp_path / "static/widget.js").write_text(
+        (tmp_path / "static/widget.js").read_text() + "render(window.widgetData);\n")
     assert script_targets((tmp_path / "static/widget.js").read_text()) == ["#widget",
                                                                           "form.finder"]
     assert scripts_without_work(page, tmp_path, serve(tmp_path)) == [
         "idle.html: static/widget.js"]
+    # Once nothing reads the data script's global, it is idle everywhere.
+    (tmp_path / "static/widget.js").write_text('document.querySelector("form.finder");\n')
+    assert scripts_without_work(page, tmp_path, serve(tmp_path)) == [
+        "idle.html: static/data.js", "idle.html: static/widget.js",
+        "uses.html: static/data.js"]

@@ -43,7 +43,7 @@ class _Audit(HTMLParser):
                 self.flag(f"<{tag} style=...>: style attribute (blocked by the CSP)")
             if name in URL_ATTRIBUTES and value is not None:
                 scheme = urlsplit("".join(value.split()).lower()).scheme
-                if scheme not in ("", "https", "http", "mailto"):
+                if scheme not in ("", "https", "http", "mailto", "tel"):
                     self.flag(f"<{tag} {name}={value!r}>: {scheme}: URL")
         if tag in BANNED_ELEMENTS:
             self.flag(f"<{tag}> element")
@@ -67,8 +67,8 @@ class _Audit(HTMLParser):
         parts = urlsplit(src)
         target = (self.site / Path(self.page).parent / parts.path).resolve()
         if parts.scheme or parts.netloc or not target.is_file() or \
-                (self.site / "static").resolve() not in target.parents:
-            self.flag(f"<script src={src!r}>: not one of the site's own files in static/")
+                self.site.resolve() not in target.parents:
+            self.flag(f"<script src={src!r}>: not one of the site's own files")
         if "defer" not in attrs and attrs.get("type") != "module":
             self.flag(f"<script src={src!r}> blocks rendering: add defer")
 
@@ -114,7 +114,7 @@ def test_the_audit_finds_each_kind_of_problem(tmp_path):
     found = [p.split(": ", 1)[1] for p in audit(tmp_path / "site")]
     assert found == [
         "inline <script>",
-        "<script src='https://cdn.example/x.js'>: not one of the site's own files in static/",
+        "<script src='https://cdn.example/x.js'>: not one of the site's own files",
         "<img onerror=...>: event-handler attribute",
         "<a href=' JavaScript:alert(1)'>: javascript: URL",
         "<iframe> element",
