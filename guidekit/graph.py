@@ -132,6 +132,7 @@ def build_graph(content: schema.Content, bodies: Mapping[PageKey, MarkdownResult
         for line, message in result.problems:
             problems.append(error(entity.source_path, entity.body_line + line - 1, "body",
                                   message))
+        problems += _heading_clashes(key, entity, result)
         for link in result.links:
             target = (link.kind, link.slug) if link.kind else key
             where = (entity.source_path, entity.body_line + link.line - 1, "body")
@@ -174,6 +175,29 @@ def build_graph(content: schema.Content, bodies: Mapping[PageKey, MarkdownResult
                       {k: tuple(v) for k, v in links_in.items()}, citations,
                       {k: tuple(v) for k, v in cited_by.items()}, today, tree)
     return graph, problems
+
+
+def _reserved_ids(key: PageKey) -> set[str]:
+    """Ids the page's template uses itself: its sections, their headings, the main landmark."""
+    kind, slug = key
+    sections = TEMPLATE_ANCHORS.get(slug if kind == "page" else kind, ())
+    return {"main", *sections, *(f"{s}-heading" for s in sections)}
+
+
+def _heading_clashes(key: PageKey, entity, result: MarkdownResult) -> list[Problem]:
+    """A body heading whose id the template already uses would give the page two elements
+    with one id, and links to it would land on the wrong one."""
+    lines = entity.body.split("\n")
+    clashes = []
+    for heading in result.headings:
+        if heading.anchor in _reserved_ids(key):
+            line = next((i for i, text in enumerate(lines, 1)
+                         if text.startswith("#") and heading.text in text), 1)
+            clashes.append(error(entity.source_path, entity.body_line + line - 1, "body",
+                                 f"the heading `{heading.text}` would get the id "
+                                 f"`{heading.anchor}`, which this page already uses for its "
+                                 "own section; reword the heading"))
+    return clashes
 
 
 def _name(key: PageKey) -> str:

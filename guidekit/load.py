@@ -12,17 +12,20 @@ from .yaml_lines import LineMap, YamlError, parse_yaml
 # Where each kind of content lives, relative to the content folder.
 PAGE_FOLDERS = {"articles": "article", "pain-types": "pain-type", "exercises": "exercise"}
 SINGLE_FILES = {"home.md": "home", "about.md": "about", "site.yaml": "site",
-                "people.yaml": "people", "sources.yaml": "sources", "checker.yaml": "checker"}
+                "people.yaml": "people", "sources.yaml": "sources", "checker.yaml": "checker",
+                "search.yaml": "search"}
 REQUIRED_FILES = ("site.yaml", "home.md", "about.md", "people.yaml", "sources.yaml",
                   "checker.yaml")
 LAYOUT_HELP = ("content/ holds site.yaml, home.md, about.md, people.yaml, sources.yaml, "
-               "checker.yaml and the folders articles/, pain-types/ and exercises/ (*.md files)")
+               "checker.yaml, search.yaml and the folders articles/, pain-types/ and "
+               "exercises/ (*.md files)")
 
 
 @dataclass(frozen=True)
 class RawDocument:
     path: str          # as shown to editors, e.g. content/exercises/plank.md
-    kind: str          # article, pain-type, exercise, home, about, site, people, sources, checker
+    kind: str          # article, pain-type, exercise, home, about, site, people, sources,
+                       # checker, search
     slug: str          # file name without extension
     data: LineMap      # the YAML front matter (or the whole YAML file)
     body: str          # Markdown body ('' for YAML files)

@@ -1,7 +1,7 @@
 """The build, stage by stage. The only module that touches the disk or sequences stages:
 
 load content -> validate into a typed model -> render Markdown -> build the site graph ->
-render pages -> write atomically.
+render pages -> index for search -> write atomically.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import graph as graph_stage
-from . import feeds, load, render, validate, write
+from . import feeds, load, render, search_index, validate, write
 from .markdown_body import render_markdown
 from .problems import BuildFailed, Problem, errors_in, warnings_in
 
@@ -135,8 +135,15 @@ def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
     report = BuildReport()
     if write_output:
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
-    site_graph = load_site(paths, report, strict, today)
+    # Errors stop here; warnings wait until the search stage has added its own, so that a
+    # strict build lists them all at once.
+    site_graph = load_site(paths, report, strict=False, today=today)
     files = render_site(paths, site_graph, report, base_url)
+    with report.timed("search"):
+        index, found = search_index.build_index(site_graph)
+        files[search_index.INDEX_FILE] = search_index.index_script(index)
+    report.warnings += found
+    _fail_if_needed(report.warnings, strict)
     report.files = len(files)
     if write_output:
         with report.timed("write"):

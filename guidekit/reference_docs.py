@@ -2,6 +2,7 @@
 `python build.py docs` writes it to docs/content-reference.md; a test checks it is current."""
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import typing
 
@@ -22,6 +23,7 @@ SECTIONS = (
     ("Checker question", schema.Question, "each item of `questions:` in `content/checker.yaml`"),
     ("Checker answer", schema.Answer, "each item of the `answers:` of a checker question"),
     ("Checker outcome", schema.Outcome, "each item of `outcomes:` in `content/checker.yaml`"),
+    ("Search settings", schema.SearchSettings, "`content/search.yaml` (optional)"),
 )
 _SECTION_OF = {cls: heading for heading, cls, _ in SECTIONS}
 
@@ -36,6 +38,8 @@ def type_name(hint) -> str:
         if dataclasses.is_dataclass(args[0]):
             return f"list of groups of keys (see {_SECTION_OF[args[0]]})"
         return f"list of {type_name(args[0])}"
+    if origin is collections.abc.Mapping:
+        return f"group of `{type_name(args[0])}: {type_name(args[1])}` lines"
     if dataclasses.is_dataclass(hint):
         return f"group of keys (see {_SECTION_OF[hint]})"
     return {"str": "text", "int": "whole number", "date": "date YYYY-MM-DD"}[hint.__name__]
@@ -45,7 +49,7 @@ def _table(cls) -> list[str]:
     hints = typing.get_type_hints(cls)
     rows = ["| key | required | type | what it is |", "| --- | --- | --- | --- |"]
     for f in schema.editor_fields(cls):
-        required = "yes" if f.default is dataclasses.MISSING else "no"
+        required = "yes" if schema.is_required(f) else "no"
         kind = type_name(hints[f.name])
         if f.metadata.get("ref"):
             kind += f" (slugs: `{f.metadata['ref']}`)" if "list" in kind else \

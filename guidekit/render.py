@@ -25,8 +25,8 @@ from .structured_data import medical_web_page, script_json
 from .urls import BUILTIN_PAGES, absolute, page_path, relative, target_path
 
 _INTERNAL_HREF = re.compile(rf'href="({"|".join(LINK_KINDS)}):([^"#]*)(?:#([^"]*))?"')
-_KIND_LABELS = {"article": "Article", "pain-type": "Pain type", "exercise": "Exercise",
-                "person": "Person", "page": "Page"}
+KIND_LABELS = {"article": "Article", "pain-type": "Pain type", "exercise": "Exercise",
+               "person": "Person", "page": "Page"}
 EVIDENCE_LABELS = {
     "guideline-supported": "Supported by clinical guidelines",
     "some-evidence": "Some research evidence",
@@ -63,7 +63,7 @@ def make_environment(templates: Mapping[str, str]) -> jinja2.Environment:
     env.filters["human_date"] = human_date
     env.filters["full_stop"] = full_stop
     env.globals.update(EVIDENCE_LABELS=EVIDENCE_LABELS, SOURCE_KIND_LABELS=SOURCE_KIND_LABELS,
-                       KIND_LABELS=_KIND_LABELS)
+                       KIND_LABELS=KIND_LABELS)
     return env
 
 
@@ -285,6 +285,20 @@ def _step_description(step: Mapping) -> str:
                      f"Read next: {read_next}." if read_next else ""))
 
 
+def _search_context(graph: SiteGraph, base_url: str | None) -> dict:
+    """The search page: its filters, and links to browse when JavaScript is off."""
+    path = BUILTIN_PAGES["search"]
+    context = _common(graph, ("page", "search"), path, "Search",
+                      "Search the guide in your own words.", base_url)
+    linker, content = _Linker(path), graph.content
+    context.update(
+        kinds=[(kind, title) for kind, title, _ in _INDEX_PAGES.values() if kind != "person"],
+        pain_filter=[(slug, pain.title) for slug, pain in content.pain_types.items()],
+        pain_types=_links(graph, linker, (("pain-type", s) for s in content.pain_types)),
+        exercises=_links(graph, linker, (("exercise", s) for s in content.exercises)))
+    return context
+
+
 def page_contexts(graph: SiteGraph, base_url: str | None = None
                   ) -> dict[str, tuple[str, Mapping]]:
     """{output path: (template name, read-only context)} for every page of the site."""
@@ -305,6 +319,8 @@ def page_contexts(graph: SiteGraph, base_url: str | None = None
     result[BUILTIN_PAGES["sources"]] = ("sources.html",
                                         MappingProxyType(_sources_context(graph, base_url)))
     result[NOT_FOUND] = (NOT_FOUND, MappingProxyType(_not_found_context(graph, base_url)))
+    result[BUILTIN_PAGES["search"]] = ("search.html",
+                                       MappingProxyType(_search_context(graph, base_url)))
     return result
 
 

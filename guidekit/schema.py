@@ -251,6 +251,20 @@ class Checker(PageMeta):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SearchSettings:
+    """How the guide's search reads what people type: `content/search.yaml` (optional)."""
+
+    source_path: str = ""
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    synonyms: Mapping[str, tuple[str, ...]] = doc(
+        "Everyday words readers type, each with the words the guide uses for the same thing. "
+        "A search for the word also finds pages with those words, e.g. `disk: [disc]`, "
+        "`sciatica: [disc, nerve]`. One word on each side; for a phrase readers use (`slipped "
+        "disc`), add it to the `aliases:` of the page instead.",
+        default_factory=dict, example={"disk": ["disc"]})
+
+
+@dataclass(frozen=True, kw_only=True)
 class Content:
     """Everything in content/, validated. Mappings are keyed by slug, in slug order."""
 
@@ -263,12 +277,17 @@ class Content:
     people: Mapping[str, Person]
     sources: Mapping[str, Source]
     checker: Checker
+    search: SearchSettings = field(default_factory=SearchSettings)
     # (kind, slug) of entries that exist but failed validation: already reported, so
     # references to them are not reported again.
     broken: frozenset[tuple[str, str]] = frozenset()
 
 
 ENTRY_FIELDS = ("slug", "source_path", "line", "lines", "body", "body_line")
+
+
+def is_required(f: dataclasses.Field) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
 def editor_fields(cls) -> list[dataclasses.Field]:

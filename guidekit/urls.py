@@ -17,6 +17,7 @@ BUILTIN_PAGES = {
     "exercises": "exercises/index.html",
     "people": "people/index.html",
     "checker": "checker/index.html",
+    "search": "search.html",
 }
 
 # Folder for each kind of page that has one file per slug.

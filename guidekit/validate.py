@@ -5,6 +5,7 @@ what to do about it. Cross-references between entities are checked later, in the
 """
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import datetime as dt
 import difflib
@@ -16,6 +17,7 @@ from functools import cache
 from . import schema
 from .load import RawDocument
 from .problems import Problem, error
+from .search_terms import STOP_WORDS, words
 from .yaml_lines import LineList, LineMap
 
 SLUG_RE = re.compile(rf"^{schema.SLUG_PATTERN}$")
@@ -72,7 +74,7 @@ class _Checker:
         for name, f in fields.items():
             dotted = prefix + name
             if name not in data:
-                if f.default is dataclasses.MISSING:
+                if schema.is_required(f):
                     ok = False
                     self.fail(data.line, dotted, f"required key is missing; add `{name}:` "
                                                  f"({f.metadata['doc']})")
@@ -106,6 +108,8 @@ class _Checker:
             return _INVALID
         if origin is tuple:
             return self.sequence(value, args[0], line, field, f)
+        if origin is collections.abc.Mapping:
+            return self.mapping(value, args[1], line, field, f)
         if dataclasses.is_dataclass(hint):
             if not isinstance(value, LineMap):
                 self.fail(line, field, f"should be a group of keys, not {_describe(value)} "
@@ -120,7 +124,7 @@ class _Checker:
             self.fail(line, field, f"should be a list (one `- item` per line), not "
                                    f"{_describe(value)}")
             return _INVALID
-        if not value and f.default is dataclasses.MISSING:
+        if not value and schema.is_required(f):
             self.fail(line, field, "the list is empty; add at least one item")
             return _INVALID
         items = []
@@ -144,6 +148,21 @@ class _Checker:
                     return _INVALID
                 seen.add(item)
         return tuple(items)
+
+    def mapping(self, value, item_hint, line, field, f):
+        if not isinstance(value, LineMap):
+            self.fail(line, field, f"should be a group of `name: value` lines, not "
+                                   f"{_describe(value)}")
+            return _INVALID
+        # Entries that fail are reported and left out, so the rules for the others still run.
+        result = {}
+        for key, item in value.items():
+            dotted = f"{field}.{key}"
+            self.lines[dotted] = value.key_lines[key]
+            converted = self.value(item, item_hint, value.key_lines[key], dotted, f)
+            if converted is not _INVALID:
+                result[key] = converted
+        return result
 
     def scalar(self, value, hint, line, field):
         if hint is str:
@@ -223,6 +242,31 @@ def _source_rules(sources: dict) -> list[Problem]:
     return problems
 
 
+def _search_rules(settings: schema.SearchSettings) -> list[Problem]:
+    """Synonyms work word by word, with the same words the index is made of."""
+    problems = []
+    for word, means in settings.synonyms.items():
+        field = f"synonyms.{word}"
+        line = settings.lines.get(field, 0)
+        found = words(word)
+        if len(found) != 1:
+            problems.append(error(settings.source_path, line, field, "write one word here; for "
+                                  "a phrase readers use, add it to the `aliases:` of its page"))
+        elif found[0] in STOP_WORDS:
+            problems.append(error(settings.source_path, line, field, f"`{word}` is too common "
+                                  "a word for search to use; remove it"))
+        if not means:
+            problems.append(error(settings.source_path, line, field, "add the words the guide "
+                                  "uses for it, e.g. `disk: [disc]`"))
+        for i, term in enumerate(means):
+            if len(words(term)) != 1 or words(term)[0] in STOP_WORDS:
+                problems.append(error(settings.source_path,
+                                      settings.lines.get(f"{field}.{i}", line), field,
+                                      f"`{term}` is not a word search can use; list single "
+                                      "words that are not too common, e.g. `[disc, nerve]`"))
+    return problems
+
+
 def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozenset()):
     """Build the Content model from the documents that loaded. `unreadable` names the pages
     whose files could not be loaded. Returns (Content or None, problems): None when a file the
@@ -245,6 +289,13 @@ def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozens
             singles[doc.kind], found, bad = _entries(doc, cls)
             problems += found
             broken.update((kind, slug) for slug in bad)
+        elif doc.kind == "search":
+            checker = _Checker(doc.path)
+            search = checker.entity(schema.SearchSettings, doc.data, source_path=doc.path)
+            problems += checker.problems
+            if search is not None:
+                singles["search"] = dataclasses.replace(search, lines=checker.lines)
+                problems += _search_rules(singles["search"])
         elif doc.kind in ("home", "about", "checker"):
             singles[doc.kind], found = _page(doc)
             problems += found
@@ -275,5 +326,6 @@ def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozens
         people=dict(sorted(singles["people"].items())),
         sources=dict(sorted(singles["sources"].items())),
         checker=singles["checker"],
+        search=singles.get("search", schema.SearchSettings()),
         broken=frozenset(broken))
     return content, problems

@@ -33,7 +33,7 @@ def test_every_page_kind_is_written(minimal_site):
             "articles/warning-signs.html", "pain-types/index.html",
             "pain-types/muscle-related.html", "exercises/index.html", "exercises/plank.html",
             "people/index.html", "people/jane-expert.html", "static/style.css",
-            write.MARKER} <= files
+            "search.html", "search-index.js", "static/search.js", write.MARKER} <= files
 
 
 def test_links_resolve_and_nothing_loads_from_elsewhere(minimal_site):
@@ -160,10 +160,10 @@ def test_cli_build_check_and_failures(copy_site, tmp_path):
     content = copy_site("minimal")
     ok = run_cli("--content", str(content), "--out", str(tmp_path / "out"))
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith(f"Built {tmp_path / 'out'}/ with 19 pages (26 files) in ")
+    assert ok.stdout.startswith(f"Built {tmp_path / 'out'}/ with 20 pages (29 files) in ")
     assert ok.stdout.rstrip().endswith("; 6 warnings.")
     check = run_cli("check", "--content", str(content))
-    assert check.returncode == 0 and check.stdout.startswith("Checked 19 pages")
+    assert check.returncode == 0 and check.stdout.startswith("Checked 20 pages")
     strict = run_cli("check", "--strict", "--content", str(content))
     assert strict.returncode == 1
     (content / "home.md").write_text("no front matter\n")

@@ -107,7 +107,8 @@ def test_crawl_from_the_home_page_finds_nothing_broken_or_outside(nginx):
     reached = {url[len(root):] for url, status in result.pages.items() if status == 200}
     built = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
     # Every page and asset is reachable from the home page (the 404 page only by a miss).
-    assert built - reached == {"404.html", ".guidekit-site"}
+    # The 404 page is reached by a miss, the search index by search.js (see the browser test).
+    assert built - reached == {"404.html", ".guidekit-site", "search-index.js"}
     assert any(url.startswith("https://www.nhs.uk/") for url in result.external_links)
 
 
@@ -146,6 +147,9 @@ def test_browser_requests_stay_on_the_site(nginx, page):
                    if p.name != "404.html")
     for name in pages:
         page.goto(root + name)
+    page.goto(root + "search.html?q=plank")  # search.js loads the index and lists results
+    page.locator("#search-results li").first.wait_for()
+    assert root + "search-index.js" in requests
     assert console == []
     page.goto(root + "articles/deep/missing.html")  # the 404 page, styled, at any depth
     assert page.locator("main.wrap").evaluate("e => getComputedStyle(e).maxWidth") != "none"
