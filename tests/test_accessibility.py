@@ -7,6 +7,7 @@ reduced motion; and an exercise page printed as a one-page sheet.
 from __future__ import annotations
 
 import re
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -213,3 +214,37 @@ def test_every_focus_stop_shows_a_focus_ring(page, guide):
         if ring[1] == "none" or ring[2] < 2:
             unmarked.append(ring[0])
     assert stops > 20 and unmarked == []
+
+
+SHIFTS = """window.__shift = 0; new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
+}).observe({type: "layout-shift", buffered: true});"""
+
+
+def layout_shift(browser, url: str) -> float:
+    """The page's cumulative layout shift on a phone over a slow connection, where scripts
+    arrive after the first paint."""
+    with sized_page(browser, 412, 823) as phone:
+        phone.add_init_script(SHIFTS)
+        cdp = phone.context.new_cdp_session(phone)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", {
+            "offline": False, "latency": 150, "downloadThroughput": 200_000,
+            "uploadThroughput": 100_000})
+        phone.goto(url, wait_until="networkidle")
+        return phone.evaluate("window.__shift")
+
+
+def test_pages_with_scripts_do_not_jump_while_loading(browser, guide):
+    base, _ = guide
+    shifts = {name: layout_shift(browser, base + name)
+              for name in ("index.html", "search.html", "checker/index.html")}
+    assert {name: shift for name, shift in shifts.items() if shift >= 0.1} == {}
+
+
+def test_the_layout_shift_check_sees_a_jump(browser, guide_site, serve, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(guide_site, site)
+    css = site / "static/style.css"
+    css.write_text(css.read_text().replace("main:has(#search-nojs) { min-height: 100vh; }", ""))
+    assert layout_shift(browser, serve(site) + "search.html") >= 0.1
