@@ -61,3 +61,21 @@ def format_problems(problems: list[Problem]) -> str:
     count = len(ordered)
     head = f"The build found {count} problem{'s' if count != 1 else ''} to fix:"
     return "\n".join([head, *(f"  {i}. {p}" for i, p in enumerate(ordered, 1))])
+
+
+# Past this many warnings of one kind, the rest are counted rather than listed.
+SHOW_SIMILAR = 5
+
+
+def format_warnings(warnings: list[Problem]) -> list[str]:
+    """Warning lines to print, the ones saying the same thing (e.g. every page awaiting review)
+    cut short after SHOW_SIMILAR."""
+    by_kind: dict[tuple[str, str], list[Problem]] = {}
+    for problem in warnings:
+        by_kind.setdefault((problem.field, problem.message), []).append(problem)
+    lines = []
+    for similar in by_kind.values():
+        lines += [str(problem) for problem in similar[:SHOW_SIMILAR]]
+        if len(similar) > SHOW_SIMILAR:
+            lines.append(f"  ... and {len(similar) - SHOW_SIMILAR} more like this")
+    return lines

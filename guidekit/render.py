@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import schema
+from .cache import Memo, value_bytes
 from .checker_pages import TREE_SCRIPT, checker_contexts, tree_script
 from .feeds import FEED
 from .graph import CHECKER_KEY, PageKey, SiteGraph
@@ -325,10 +326,27 @@ def page_contexts(graph: SiteGraph, base_url: str | None = None
 
 
 def render_pages(graph: SiteGraph, templates: Mapping[str, str],
-                 base_url: str | None = None) -> dict[str, bytes]:
+                 memo: Memo | None = None, base_url: str | None = None) -> dict[str, bytes]:
+    """Every page, {output path: bytes}. With a memo, a page is taken from an earlier build
+    when its templates, its context and the base URL are the same: the context is all that a
+    page shows (the helpers url and asset depend only on the page's path, and for 404.html on
+    the base URL)."""
     env = make_environment(templates)
-    return {path: env.get_template(name).render(context).encode("utf-8")
-            for path, (name, context) in sorted(page_contexts(graph, base_url).items())}
+    contexts = sorted(page_contexts(graph, base_url).items())
+    if memo is None:
+        return {path: _render(env, name, context) for path, (name, context) in contexts}
+    template_set = memo.key("templates", *(part for name in sorted(templates)
+                                           for part in (name, templates[name])))
+    pages = {}
+    for path, (name, context) in contexts:
+        shown = value_bytes({k: v for k, v in context.items() if not callable(v)})
+        key = memo.key("page", template_set, base_url or "", path, name, shown)
+        pages[path] = memo.cached(key, lambda: _render(env, name, context))
+    return pages
+
+
+def _render(env: jinja2.Environment, name: str, context: Mapping) -> bytes:
+    return env.get_template(name).render(context).encode("utf-8")
 
 
 def render_data(graph: SiteGraph) -> dict[str, bytes]:

@@ -26,6 +26,8 @@ _STEMMER = snowballstemmer.stemmer("english")
 
 def words(text: str) -> list[str]:
     """Lower-cased words without accents or apostrophes; everything else separates words."""
+    if text.isascii():  # most text: nothing to fold, and only one kind of apostrophe
+        return _WORD.findall(text.lower().replace("'", ""))
     folded = _MARKS.sub("", unicodedata.normalize("NFKD", text.lower()))
     return _WORD.findall(_APOSTROPHES.sub("", folded))
 

@@ -286,3 +286,21 @@ def test_warning_signs_stand_out(guide_site):
     assert 'class="callout danger" id="warning-signs"' in html
     css = (guide_site / "static/style.css").read_text()
     assert ".callout.danger" in css and "--danger-bg" in css
+
+
+def test_a_cached_rebuild_follows_a_new_base_url(tmp_path):
+    """The render memo must not hand a page built for one address to a build for another
+    (404.html's links and every canonical URL depend on it)."""
+    from guidekit import pipeline
+    from conftest import FIXED_DAY
+    paths = pipeline.Paths(content=SITES / "minimal", templates=ROOT / "templates",
+                           out=tmp_path / "site", cache=tmp_path / "cache")
+    memo = pipeline.open_memo(paths)
+    pipeline.build(paths, today=FIXED_DAY, memo=memo)
+    pipeline.save_memo(paths, memo)
+    assert 'href="/static/style.css"' in (tmp_path / "site/404.html").read_text()
+    memo = pipeline.open_memo(paths)
+    pipeline.build(paths, today=FIXED_DAY, memo=memo, base_url=BASE_URL)
+    assert 'href="/guide/static/style.css"' in (tmp_path / "site/404.html").read_text()
+    assert head(tmp_path / "site", "exercises/plank.html").links["canonical"] == \
+        BASE_URL + "exercises/plank.html"

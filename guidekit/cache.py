@@ -1,0 +1,93 @@
+"""A memo of pure per-file work (YAML parsing, Markdown rendering, reading grades) carried from
+one build to the next, so that a rebuild only redoes the files that changed.
+
+Every key is a digest of the work's inputs together with the generator's fingerprint (the
+guidekit sources and the versions of the libraries whose output we keep), so a stale entry is
+never found: it is simply not used, and dropped when the memo is next saved. Pure: the pipeline
+reads and writes the memo's file.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+from typing import Callable, Iterable, Mapping
+
+
+def _digest(parts: Iterable[bytes]) -> bytes:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        # The length prefix keeps ("ab", "c") and ("a", "bc") apart.
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.digest()
+
+
+def _bytes(value: str | bytes) -> bytes:
+    return value if isinstance(value, bytes) else value.encode("utf-8")
+
+
+def fingerprint(sources: Mapping[str, bytes], versions: Mapping[str, str]) -> bytes:
+    """A digest of the generator: its source files and the versions that shape cached values."""
+    parts = []
+    for name in sorted(sources):
+        parts += [_bytes(name), sources[name]]
+    for name in sorted(versions):
+        parts += [_bytes(name), _bytes(versions[name])]
+    return _digest(parts)
+
+
+def value_bytes(value) -> bytes:
+    """Bytes standing for a value made of plain data and dataclasses, to key work on it: equal
+    bytes mean equal values (equal values usually give equal bytes; when not, the work is only
+    done again)."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class Memo:
+    """Values by key. Entries read or stored during this build are the ones kept (`entries`);
+    entries from earlier builds that were not used are left behind when the memo is saved."""
+
+    def __init__(self, generator: bytes, entries: Mapping[bytes, object] | None = None):
+        self.generator = generator
+        self._earlier = dict(entries or {})
+        self._now: dict[bytes, object] = {}
+        self.hits = self.misses = 0
+
+    def key(self, stage: str, *inputs: str | bytes) -> bytes:
+        return _digest([self.generator, _bytes(stage), *map(_bytes, inputs)])
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self._now or key in self._earlier
+
+    def get(self, key: bytes):
+        """The value for a key known to be present (see `in`); it is kept for the next build."""
+        if key not in self._now:
+            self._now[key] = self._earlier[key]
+            self.hits += 1
+        return self._now[key]
+
+    def put(self, key: bytes, value) -> None:
+        if key not in self._now:
+            self.misses += 1
+        self._now[key] = value
+
+    def cached(self, key: bytes, compute: Callable[[], object]):
+        if key not in self:
+            self.put(key, compute())
+        return self.get(key)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the entries to keep differ from those loaded (so saving is worth it)."""
+        return self._now.keys() != self._earlier.keys()
+
+    def entries(self) -> dict[bytes, object]:
+        return dict(self._now)
+
+    def next_build(self) -> None:
+        """Start another build with this memo (the dev server keeps one in memory). Nothing is
+        forgotten in memory, so undoing an edit, or fixing a build that failed half-way, finds
+        its results again."""
+        self._earlier.update(self._now)
+        self._now = {}
+        self.hits = self.misses = 0

@@ -1,0 +1,106 @@
+"""How easy a page is to read: the Flesch-Kincaid grade of everything a reader reads on it.
+
+Plain-language guidance for health information aims at US grade 8 or below. The grade counts
+words per sentence and syllables per word over the page's prose: title, summary, every text
+field (steps, cautions, typical signs, the checker's questions, ...) and the body. Each of those, and each paragraph,
+heading, list item and table cell of the body, ends a sentence even without a full stop, so
+that lists and headings are not read as one long sentence.
+
+Syllables come from syllapy (a word list with a rule for other words). textstat's English
+syllable count needs NLTK's CMU dictionary, downloaded at run time, which an offline build
+cannot fetch. Pure: it reads the model and the rendered Markdown only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from html import unescape
+
+import syllapy
+
+from . import schema
+from .markdown_body import MarkdownResult
+from .problems import Problem, warning
+
+GRADE_LIMIT = 8.0
+FIELD = "reading_grade"
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_SENTENCE_END = re.compile(r"[.!?]+\s")
+_NOT_PROSE = {"aliases"}  # search words, not sentences anyone reads
+_NAME = re.compile(rf"(?:[a-z-]+:)?{schema.SLUG_PATTERN}(?:#[a-z0-9-]+)?")
+# The end of a body element that ends a sentence, whatever the punctuation.
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|dt|dd|blockquote|pre|div)>|<br\s*/?>")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _texts(value) -> list[str]:
+    """The prose in a field's value: its text, list items and the text of nested groups of
+    keys (a checker question's text and help, say), without the slugs, ids and fixed choices
+    (`some-evidence`) that look like `word-word`."""
+    if isinstance(value, str):
+        return [] if not value.strip() or _NAME.fullmatch(value) else [value]
+    if isinstance(value, tuple):
+        return [text for item in value for text in _texts(item)]
+    if dataclasses.is_dataclass(value):
+        return [text for texts in prose_by_field(value).values() for text in texts]
+    return []  # dates and numbers
+
+
+def prose_by_field(entity) -> dict[str, list[str]]:
+    """{field: the texts in it} for the fields of an entity that hold text for readers, one
+    text per value or list item."""
+    found = {}
+    for f in schema.editor_fields(type(entity)):
+        if f.name not in _NOT_PROSE and not f.metadata.get("ref"):
+            texts = _texts(getattr(entity, f.name))
+            if texts:
+                found[f.name] = texts
+    return found
+
+
+def field_prose(entity) -> list[str]:
+    """The page's own text fields, one block per value or list item."""
+    return [text for texts in prose_by_field(entity).values() for text in texts]
+
+
+def body_prose(html: str) -> list[str]:
+    """The text of a rendered body, one block per paragraph, heading, list item or cell."""
+    text = _TAG.sub("", _BLOCK_END.sub("\x00", html))
+    return [" ".join(unescape(block).split()) for block in text.split("\x00") if block.strip()]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _syllables(word: str) -> int:
+    if any(c.isdigit() for c in word):
+        return 1
+    return max(1, syllapy.count(word))
+
+
+def grade(blocks: list[str]) -> float:
+    """Flesch-Kincaid grade level of the text blocks, to one decimal place."""
+    sentences = words = syllables = 0
+    for block in blocks:
+        found = _WORD.findall(block.lower())
+        if found:
+            # Each full stop inside the block ends a sentence, and so does the block's end.
+            sentences += 1 + len(_SENTENCE_END.findall(block.rstrip()))
+            words += len(found)
+            syllables += sum(map(_syllables, found))
+    if not words:
+        return 0.0
+    return round(0.39 * words / sentences + 11.8 * syllables / words - 15.59, 1)
+
+
+def page_grade(entity, body: MarkdownResult | None) -> float:
+    return grade(field_prose(entity) + (body_prose(body.html) if body else []))
+
+
+def grade_warning(entity, reading_grade: float) -> Problem | None:
+    """A warning when the page reads above the plain-language limit."""
+    if reading_grade <= GRADE_LIMIT:
+        return None
+    line = entity.lines.get("title", 1)
+    return warning(entity.source_path, line, FIELD,
+                   f"reading grade {reading_grade:.1f} is above {GRADE_LIMIT:g}; use shorter "
+                   "sentences and simpler words")

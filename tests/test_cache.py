@@ -1,0 +1,157 @@
+"""The build cache: rebuilds reuse per-file work, and their output is byte for byte what a
+build from scratch gives, before and after edits."""
+from __future__ import annotations
+
+import pickle
+import re
+import shutil
+import sys
+
+import pytest
+
+from guidekit import cache, pipeline, search_index
+
+from conftest import FIXED_DAY, ROOT, SITES, build_into
+from test_build import run_cli, tree
+
+sys.path.insert(0, str(ROOT / "bench"))
+from synthetic import write_corpus  # noqa: E402
+
+
+def cached_build(content, out, cache_dir, templates=ROOT / "templates") -> pipeline.BuildReport:
+    """What `python build.py` does: load the memo, build, save the memo."""
+    paths = pipeline.Paths(content, templates, out, cache=cache_dir)
+    memo = pipeline.open_memo(paths)
+    report = pipeline.build(paths, today=FIXED_DAY, memo=memo)
+    pipeline.save_memo(paths, memo)
+    return report
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return write_corpus(tmp_path / "content", 30, seed=7)
+
+
+def test_cold_warm_and_edited_builds_match_builds_from_scratch(corpus, tmp_path):
+    cache_dir = tmp_path / "cache"
+    cold = cached_build(corpus, tmp_path / "site", cache_dir)
+    assert cold.reused == 0 and cold.computed > 60
+    build_into(corpus, tmp_path / "scratch")
+    assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
+
+    warm = cached_build(corpus, tmp_path / "site", cache_dir)
+    assert warm.computed == 0 and warm.reused == cold.computed
+    assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
+
+    article = corpus / "articles" / "article-00003.md"
+    text = article.read_text()
+    article.write_text(text.replace("title: Synthetic article 3", "title: Renamed article")
+                       .replace("## Part 2", "## Part 2\n\nA new paragraph.", 1))
+    edited = cached_build(corpus, tmp_path / "site", cache_dir)
+    build_into(corpus, tmp_path / "scratch-edited")
+    assert tree(tmp_path / "site") == tree(tmp_path / "scratch-edited")
+    before, after = tree(tmp_path / "scratch"), tree(tmp_path / "site")
+    changed_pages = [p for p in after if p.endswith(".html") and after[p] != before[p]]
+    assert "articles/article-00003.html" in changed_pages
+    # Worked out again: the file's front matter, Markdown body and reading grade, and the
+    # pages that show what changed (the article, and the pages listing or linking to it).
+    assert edited.computed == 3 + len(changed_pages) < cold.computed / 4
+
+
+def test_a_template_change_renders_every_page_again(corpus, tmp_path):
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    cold = cached_build(corpus, tmp_path / "site", tmp_path / "cache", templates)
+    base = templates / "base.html"
+    base.write_text(base.read_text().replace("Skip to main content", "Skip to the page"))
+    warm = cached_build(corpus, tmp_path / "site", tmp_path / "cache", templates)
+    assert warm.computed == cold.pages  # every page, and nothing parsed again
+    scratch = pipeline.Paths(corpus, templates, tmp_path / "scratch")
+    pipeline.build(scratch, today=FIXED_DAY)
+    assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
+    assert b"Skip to the page" in (tmp_path / "site" / "index.html").read_bytes()
+
+
+def test_the_cache_keeps_only_what_the_last_build_used(corpus, tmp_path):
+    cache_dir = tmp_path / "cache"
+    cached_build(corpus, tmp_path / "site", cache_dir)
+    [memo_file] = (cache_dir / "guidekit").iterdir()
+    size = len(pickle.loads(memo_file.read_bytes()))
+    article = corpus / "articles" / "article-00001.md"
+    for n in range(3):
+        article.write_text(article.read_text() + f"\nEdit {n}.\n")
+        cached_build(corpus, tmp_path / "site", cache_dir)
+    assert len(pickle.loads(memo_file.read_bytes())) == size
+
+
+def test_a_damaged_cache_is_rebuilt(corpus, tmp_path):
+    cache_dir = tmp_path / "cache"
+    cached_build(corpus, tmp_path / "site", cache_dir)
+    [memo_file] = (cache_dir / "guidekit").iterdir()
+    memo_file.write_bytes(b"not a pickle")
+    report = cached_build(corpus, tmp_path / "site", cache_dir)
+    assert report.reused == 0
+    assert cached_build(corpus, tmp_path / "site", cache_dir).computed == 0
+
+
+def test_a_new_generator_finds_nothing_from_the_old_one():
+    sources = {"markdown_body.py": b"v1", "render.py": b"x"}
+    versions = {"markdown": "3.7"}
+    first = cache.fingerprint(sources, versions)
+    assert cache.fingerprint(dict(sources), dict(versions)) == first
+    assert cache.fingerprint({**sources, "markdown_body.py": b"v2"}, versions) != first
+    assert cache.fingerprint(sources, {"markdown": "3.8"}) != first
+    old = cache.Memo(first)
+    old.put(old.key("markdown", "## Body"), "old html")
+    new = cache.Memo(cache.fingerprint(sources, {"markdown": "3.8"}), old.entries())
+    assert new.key("markdown", "## Body") not in new
+    assert new.changed  # so the stale entry is dropped when saved
+
+
+def test_generator_fingerprint_covers_the_package_sources(monkeypatch, tmp_path):
+    before = pipeline.generator_fingerprint()
+    package = tmp_path / "guidekit"
+    package.mkdir()
+    for source in (ROOT / "guidekit").glob("*.py"):
+        (package / source.name).write_bytes(source.read_bytes())
+    (package / "render.py").write_bytes(b"# changed\n" + (package / "render.py").read_bytes())
+    monkeypatch.setattr(pipeline, "__file__", str(package / "pipeline.py"))
+    assert pipeline.generator_fingerprint() != before
+
+
+def test_a_rebuild_writes_only_the_files_that_changed(copy_site, tmp_path):
+    content = copy_site("minimal")
+    out = tmp_path / "site"
+    build_into(content, out)
+    inodes = {p: (out / p).stat().st_ino for p in tree(out)}
+    plank = content / "exercises" / "plank.md"
+    plank.write_text(plank.read_text().replace("Hold for longer.", "Hold for 10 s longer."))
+    build_into(content, out)
+    changed = {p for p in tree(out) if (out / p).stat().st_ino != inodes[p]}
+    assert changed == {"exercises/plank.html", search_index.INDEX_FILE, ".guidekit-site"}
+
+
+def test_cli_reports_reuse_and_no_cache_builds_from_scratch(copy_site, tmp_path):
+    content = copy_site("minimal")
+    args = ("--content", str(content), "--out", str(tmp_path / "out"),
+            "--cache", str(tmp_path / "cache"), "--timings")
+    first = run_cli(*args)
+    worked = re.search(r"cache: 0 results reused, (\d+) worked out", first.stdout)
+    assert worked and int(worked.group(1)) > 10, first.stdout
+    n = worked.group(1)
+    assert f"cache: {n} results reused, 0 worked out" in run_cli(*args).stdout
+    scratch = run_cli(*args, "--no-cache")
+    assert f"cache: 0 results reused, {n} worked out" in scratch.stdout
+
+
+def test_only_the_memos_of_recently_built_folders_are_kept(tmp_path):
+    cache_dir = tmp_path / "cache"
+    for n in range(pipeline.KEEP_MEMOS):
+        cached_build(SITES / "minimal", tmp_path / f"site-{n}", cache_dir)
+        content = tmp_path / f"content-{n}"
+        write_corpus(content, 2, seed=n)
+        cached_build(content, tmp_path / f"site-{n}", cache_dir)
+    memos = list((cache_dir / "guidekit").iterdir())
+    assert len(memos) == pipeline.KEEP_MEMOS
+    # The minimal site was built all along, so its memo is one of those kept.
+    assert cached_build(SITES / "minimal", tmp_path / "site-again", cache_dir).computed == 0
