@@ -113,6 +113,10 @@ def _print_report(report: pipeline.BuildReport, action: str, timings: bool) -> N
     n = len(report.warnings)
     print(f"{action} {report.pages} pages ({report.files} files) in "
           f"{report.seconds:.2f} s; {n} warning{'s' if n != 1 else ''}.")
+    if report.reading_grades:
+        (kind, slug), hardest = max(report.reading_grades.items(), key=lambda item: item[1])
+        print(f"Reading grade of {len(report.reading_grades)} pages: at most {hardest:.1f} "
+              f"({kind} {slug}); each page's grade: python build.py review")
 
 
 def _new(args) -> int:
