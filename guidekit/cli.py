@@ -7,7 +7,7 @@ import resource
 import sys
 from pathlib import Path
 
-from . import pipeline, reference_docs, review_report, scaffold, workers, write
+from . import pipeline, reference_docs, review_report, scaffold, urls, workers, write
 from .problems import BuildFailed, format_problems, format_warnings
 from .scaffold import ScaffoldError
 from .write import OutputError
@@ -52,8 +52,13 @@ def _parser() -> argparse.ArgumentParser:
         epilog="With no command, `build` runs: `python build.py --strict` builds content/ into "
                "site/. Options of a command: `python build.py COMMAND --help`.")
     commands = parser.add_subparsers(dest="command", metavar="command")
-    commands.add_parser("build", help="validate and build the site (the default)",
-                        parents=[o["content"], o["building"], o["out"], o["cache"], o["timings"]])
+    build = commands.add_parser("build", help="validate and build the site (the default)",
+                                parents=[o["content"], o["building"], o["out"], o["cache"],
+                                         o["timings"]])
+    build.add_argument("--base-url", type=_base_url, metavar="URL",
+                       help="the address the site will be published at, e.g. "
+                            "https://example.org/guide/: adds canonical links, Open Graph tags "
+                            "and sitemap.xml, and makes 404.html work under that path")
     commands.add_parser("check", help="validate the content only",
                         parents=[o["content"], o["building"], o["cache"], o["timings"]])
     serve = commands.add_parser(
@@ -76,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     docs.add_argument("--check", action="store_true",
                       help="only check that the file is up to date (exit 1 if not)")
     return parser
+
+
+def _base_url(value: str) -> str:
+    problem = urls.base_url_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{value!r}: {problem}")
+    return urls.with_trailing_slash(value)
 
 
 def _docs(check: bool) -> int:
@@ -104,6 +116,10 @@ def _print_report(report: pipeline.BuildReport, action: str, timings: bool) -> N
     n = len(report.warnings)
     print(f"{action} {report.pages} pages ({report.files} files) in "
           f"{report.seconds:.2f} s; {n} warning{'s' if n != 1 else ''}.")
+    if report.reading_grades:
+        (kind, slug), hardest = max(report.reading_grades.items(), key=lambda item: item[1])
+        print(f"Reading grade of {len(report.reading_grades)} pages: at most {hardest:.1f} "
+              f"({kind} {slug}); each page's grade: python build.py review")
 
 
 def _new(args) -> int:
@@ -162,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             pipeline.save_memo(paths, memo)
             return code
         report = pipeline.build(paths, strict=args.strict, write_output=args.command == "build",
-                                memo=memo, jobs=args.jobs)
+                                memo=memo, jobs=args.jobs,
+                                base_url=getattr(args, "base_url", None))
     except BuildFailed as failure:
         print(format_problems(failure.problems), file=sys.stderr)
         print({"build": f"Nothing was written; {out} is unchanged.",

@@ -71,6 +71,8 @@ class _Collector(Treeprocessor):
         used: set[str] = set()
         for element in root.iter():
             tag = element.tag
+            if tag in ("th", "td") and element.get("style"):
+                _align_by_class(element)
             if tag in _HEADINGS:
                 text = _text(element)
                 anchor = base = slugify(text)
@@ -102,6 +104,14 @@ class _Collector(Treeprocessor):
             found["problems"].append(("](" + href, f"the link `{href}` cannot be checked; link "
                                       "to guide pages as `kind:slug` (e.g. `exercise:plank`), "
                                       "to a section as `#anchor`, or elsewhere with https://"))
+
+
+def _align_by_class(cell: ET.Element) -> None:
+    """Aligned table columns (`|:--|--:|`) come out as style attributes, which the pages'
+    Content-Security-Policy blocks; the stylesheet aligns `align-left/center/right` instead."""
+    match = re.fullmatch(r"text-align: (left|center|right);", cell.attrib.pop("style"))
+    if match:
+        cell.set("class", f"align-{match.group(1)}")
 
 
 def _sections(root: ET.Element) -> list[Section]:

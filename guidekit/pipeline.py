@@ -31,7 +31,8 @@ import syllapy
 import yaml
 
 from . import graph as graph_stage
-from . import load, readability, render, scaffold, search_index, validate, workers, write
+from . import (feeds, load, readability, render, scaffold, search_index, validate,
+               workers, write)
 from .cache import Memo, fingerprint
 from .markdown_body import render_markdown
 from .problems import BuildFailed, Problem, errors_in, warnings_in
@@ -329,7 +330,8 @@ def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None, page
 
 
 def _index_and_pages(site_graph, templates: dict[str, str], memo: Memo | None, site,
-                     index_file: Path | None, share) -> tuple[list[Problem], list]:
+                     index_file: Path | None, base_url: str | None,
+                     share) -> tuple[list[Problem], list]:
     """The work of the process beside the main one: stage 6, the search index, written to
     `index_file` in pieces (None: only checked), and the pages in `share`. Returns the
     index's warnings and the pages done (see _render_into)."""
@@ -337,16 +339,18 @@ def _index_and_pages(site_graph, templates: dict[str, str], memo: Memo | None, s
     if index_file is not None:
         with open(index_file, "wb") as f:
             f.writelines(search_index.index_script(index))
-    pages = render.render_pages(site_graph, templates, memo, share)
+    pages = render.render_pages(site_graph, templates, memo, base_url, share)
     return found, _render_into(site, memo, pages, BuildReport())
 
 
 def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo | None,
-                     site: write.StagedSite | write.Discard, jobs: int) -> list[Problem]:
-    """Stages 4 and 6: every page, static file and data file, and the search index, into
-    `site` as each is made. With `jobs` above 1 a forked process makes the index (it needs
-    only the graph) and renders a share of the pages meanwhile. Returns the index's
-    warnings."""
+                     site: write.StagedSite | write.Discard, jobs: int,
+                     base_url: str | None = None) -> list[Problem]:
+    """Stages 4 and 6: every page, static file, data file and feed, and the search index,
+    into `site` as each is made. `base_url` is the site's public address (for canonical
+    links, Open Graph and the sitemap), or None if unknown. With `jobs` above 1 a forked
+    process makes the index (it needs only the graph) and renders a share of the pages
+    meanwhile. Returns the index's warnings."""
     with report.timed("render"):
         templates = {rel: data.decode("utf-8") for rel, data in read_tree(paths.templates).items()
                      if rel.endswith(".html")}
@@ -354,8 +358,9 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
     with report.timed("search"):
         beside = workers.in_background(partial(
             _index_and_pages, site_graph, templates, memo, site,
-            site.reserve(search_index.INDEX_FILE), lambda n: split > 0 and n % split == 0), jobs)
-    pages = render.render_pages(site_graph, templates, memo,
+            site.reserve(search_index.INDEX_FILE), base_url,
+            lambda n: split > 0 and n % split == 0), jobs)
+    pages = render.render_pages(site_graph, templates, memo, base_url,
                                 lambda n: split == 0 or n % split != 0)
     mine = _render_into(site, memo, pages, report)
     with report.timed("render"):
@@ -373,6 +378,13 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
             memo.reuse(key, lambda known: True)  # reused over there, after checking the file
         elif key is not None:
             memo.put(key, digest)
+    listed = sorted(path for path, _, _ in mine + theirs if path != render.NOT_FOUND)
+    with report.timed("render"):
+        machine = feeds.machine_files(site_graph.content.site, site_graph.pages, listed,
+                                      base_url)
+    with report.timed("write"):
+        for rel, data in machine.items():
+            site.add(rel, data)
     report.pages = len(mine) + len(theirs)
     return found
 
@@ -393,16 +405,17 @@ def _without_cycle_collection():
 
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
-          today=None, memo: Memo | None = None, jobs: int = 1) -> BuildReport:
+          today=None, memo: Memo | None = None, jobs: int = 1,
+          base_url: str | None = None) -> BuildReport:
     """The whole build. Raises BuildFailed (every problem) or OutputError; on failure the
     previous output folder is untouched. `memo` (see open_memo) makes rebuilds fast; the
     output is the same with or without it."""
     with _without_cycle_collection():
-        return _build(paths, strict, write_output, today, memo, jobs)
+        return _build(paths, strict, write_output, today, memo, jobs, base_url)
 
 
 def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | None,
-           jobs: int) -> BuildReport:
+           jobs: int, base_url: str | None) -> BuildReport:
     report = BuildReport()
     if write_output:
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
@@ -410,7 +423,8 @@ def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | N
     # strict build lists them all at once.
     site_graph = load_site(paths, report, strict=False, today=today, memo=memo, jobs=jobs)
     with write.StagedSite(paths.out) if write_output else nullcontext(write.Discard()) as site:
-        report.warnings += render_and_index(paths, site_graph, report, memo, site, jobs)
+        report.warnings += render_and_index(paths, site_graph, report, memo, site, jobs,
+                                            base_url)
         if memo is not None:
             report.reused, report.computed = memo.hits, memo.misses
         _fail_if_needed(report.warnings, strict)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 from types import MappingProxyType
 from typing import Callable, Iterator, Mapping
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -19,9 +20,11 @@ from markupsafe import Markup
 from . import schema
 from .cache import Memo, value_bytes
 from .checker_pages import TREE_SCRIPT, checker_contexts, tree_script
+from .feeds import FEED
 from .graph import CHECKER_KEY, PageKey, SiteGraph
 from .markdown_body import LINK_KINDS
-from .urls import BUILTIN_PAGES, page_path, relative, target_path
+from .structured_data import medical_web_page, script_json
+from .urls import BUILTIN_PAGES, absolute, page_path, relative, target_path
 
 _INTERNAL_HREF = re.compile(rf'href="({"|".join(LINK_KINDS)}):([^"#]*)(?:#([^"]*))?"')
 KIND_LABELS = {"article": "Article", "pain-type": "Pain type", "exercise": "Exercise",
@@ -37,6 +40,9 @@ SOURCE_KIND_LABELS = {"guideline": "Clinical guideline", "systematic-review": "S
 # The page kinds with a template of their own; the index pages share one.
 _TEMPLATES = {"article": "article.html", "pain-type": "pain_type.html",
               "exercise": "exercise.html", "person": "person.html"}
+# Search engines cut titles longer than this; longer page titles drop the site name.
+MAX_TITLE = 70
+NOT_FOUND = "404.html"
 _INDEX_PAGES = {"articles": ("article", "Articles", "articles"),
                 "pain-types": ("pain-type", "Types of back pain", "pain_types"),
                 "exercises": ("exercise", "Exercises", "exercises"),
@@ -47,11 +53,17 @@ def human_date(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def full_stop(text: str) -> str:
+    """End a phrase with one full stop: `et al.` and `M.D.` keep theirs."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def make_environment(templates: Mapping[str, str]) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.DictLoader(dict(templates)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["human_date"] = human_date
+    env.filters["full_stop"] = full_stop
     env.globals.update(EVIDENCE_LABELS=EVIDENCE_LABELS, SOURCE_KIND_LABELS=SOURCE_KIND_LABELS,
                        KIND_LABELS=KIND_LABELS)
     return env
@@ -68,18 +80,25 @@ def resolve_links(html: str, from_path: str) -> str:
 
 
 class _Linker:
-    """URL helpers bound to the page being rendered."""
+    """URL helpers bound to the page being rendered: relative links, or, for a page served at
+    any depth (404.html), links from the site's root path."""
 
-    def __init__(self, from_path: str):
+    def __init__(self, from_path: str, root: str | None = None):
         self.from_path = from_path
+        self.root = root
+
+    def file(self, path: str, anchor: str = "") -> str:
+        if self.root is not None:
+            return self.root + path + (f"#{anchor}" if anchor else "")
+        return relative(self.from_path, path, anchor)
 
     def url(self, kind: str, slug: str, anchor: str = "") -> str:
         if kind == "source":
-            return relative(self.from_path, target_path(kind, slug), slug)
-        return relative(self.from_path, page_path(kind, slug), anchor)
+            return self.file(target_path(kind, slug), slug)
+        return self.file(page_path(kind, slug), anchor)
 
     def asset(self, name: str) -> str:
-        return relative(self.from_path, f"static/{name}")
+        return self.file(f"static/{name}")
 
 
 @dataclass(frozen=True)
@@ -112,13 +131,34 @@ def _grouped(links: list[PageLink]) -> dict[str, list[PageLink]]:
     return groups
 
 
+def document_title(title: str, site_title: str, is_home: bool) -> str:
+    """The <title>: the page's, then the site's name when that still fits in MAX_TITLE; a
+    longer title (a checker question) is cut at a word, the page's heading still says it all."""
+    full = f"{title} | {site_title}"
+    if is_home:
+        return site_title
+    if len(full) <= MAX_TITLE or len(title) <= MAX_TITLE:
+        return full if len(full) <= MAX_TITLE else title
+    return title[:MAX_TITLE - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _addressed(graph: SiteGraph, key: PageKey, path: str, title: str,
+               base_url: str | None) -> dict:
+    """The context entries that follow from a page's own address and title."""
+    return {"path": path, "title": title,
+            "document_title": document_title(title, graph.content.site.title,
+                                             key == ("page", "home")),
+            "canonical": absolute(base_url, path) if base_url else None}
+
+
 def _common(graph: SiteGraph, key: PageKey, path: str, title: str, description: str,
-            extra_css: tuple[str, ...] = ()) -> dict:
-    linker = _Linker(path)
+            base_url: str | None, linker: "_Linker | None" = None) -> dict:
+    linker = linker or _Linker(path)
     content = graph.content
     return {
-        "site": content.site, "key": key, "path": path, "title": title,
+        "site": content.site, "key": key, **_addressed(graph, key, path, title, base_url),
         "description": description, "url": linker.url, "asset": linker.asset,
+        "feed_url": linker.file(FEED), "json_ld": None,
         "nav": [(label, linker.url("page", slug), key == ("page", slug))
                 for slug, label in (("home", "Home"), ("pain-types", "Pain types"),
                                     ("exercises", "Exercises"), ("articles", "Articles"),
@@ -127,19 +167,31 @@ def _common(graph: SiteGraph, key: PageKey, path: str, title: str, description: 
     }
 
 
-def _page_context(graph: SiteGraph, key: PageKey) -> dict:
+def _json_ld(graph: SiteGraph, entity: schema.PageMeta, citations: list[schema.Source],
+             path: str, base_url: str | None) -> Markup:
+    reviewer = entity.review.reviewer
+    data = medical_web_page(
+        entity, graph.content.site, citations,
+        graph.content.people.get(reviewer) if reviewer else None,
+        absolute(base_url, path) if base_url else None,
+        absolute(base_url, page_path("person", reviewer)) if base_url and reviewer else None)
+    return Markup(script_json(data))
+
+
+def _page_context(graph: SiteGraph, key: PageKey, base_url: str | None) -> dict:
     kind, slug = key
     entity = graph.pages[key]
     path = page_path(kind, slug)
     is_person = kind == "person"
     context = _common(graph, key, path, _title(entity),
-                      entity.about if is_person else entity.summary)
+                      entity.about if is_person else entity.summary, base_url)
     linker = _Linker(path)
     body = graph.bodies.get(key)
+    citations = [graph.content.sources[s] for s in graph.citations.get(key, ())]
     context.update(
         page=entity,
         body=Markup(resolve_links(body.html, path)) if body else Markup(""),
-        citations=[graph.content.sources[s] for s in graph.citations.get(key, ())],
+        citations=citations,
         linked_from=_grouped(_links(graph, linker, graph.links_in.get(key, ()))),
         experts=_links(graph, linker, (("person", p) for p in getattr(entity, "experts", ()))),
         pain_types=_links(graph, linker, (("pain-type", p)
@@ -152,6 +204,7 @@ def _page_context(graph: SiteGraph, key: PageKey) -> dict:
         context["reviewer"] = (_links(graph, linker, [("person", review.reviewer)])[0]
                                if review.reviewer else None)
         context["related"] = _links(graph, linker, (("article", s) for s in entity.related))
+        context["json_ld"] = _json_ld(graph, entity, citations, path, base_url)
     return context
 
 
@@ -176,7 +229,7 @@ def _review_table(graph: SiteGraph, linker: "_Linker") -> list[ReviewRow]:
                                        r.page.title))
 
 
-def _index_context(graph: SiteGraph, slug: str) -> dict:
+def _index_context(graph: SiteGraph, slug: str, base_url: str | None) -> dict:
     kind, title, attr = _INDEX_PAGES[slug]
     path = BUILTIN_PAGES[slug]
     intro = {"articles": "Everything the guide explains, one topic per page.",
@@ -185,27 +238,60 @@ def _index_context(graph: SiteGraph, slug: str) -> dict:
              "exercises": "Exercises for a stronger, less painful back, each with steps, "
                           "how much to do and when to stop.",
              "people": "The people this guide quotes or cites, and their role."}[slug]
-    context = _common(graph, ("page", slug), path, title, intro)
+    context = _common(graph, ("page", slug), path, title, intro, base_url)
     keys = ((kind, s) for s in getattr(graph.content, attr))
     context.update(entries=_links(graph, _Linker(path), keys), intro=intro)
     return context
 
 
-def _sources_context(graph: SiteGraph) -> dict:
+def _sources_context(graph: SiteGraph, base_url: str | None) -> dict:
     path = BUILTIN_PAGES["sources"]
     context = _common(graph, ("page", "sources"), path, "Sources",
-                      "Every source this guide cites, with the pages that cite it.")
+                      "Every source this guide cites, with the pages that cite it.", base_url)
     linker = _Linker(path)
     context.update(sources=list(graph.content.sources.values()),
                    cited_by={s: _links(graph, linker, keys) for s, keys in graph.cited_by.items()})
     return context
 
 
-def _search_context(graph: SiteGraph) -> dict:
+def _not_found_context(graph: SiteGraph, base_url: str | None) -> dict:
+    """The 404 page is served in place of any missing address, at any depth, so its links
+    start from the site's root path: the base URL's path, or the host's root without one."""
+    root = urlsplit(base_url).path if base_url else "/"
+    return _common(graph, ("page", "404"), NOT_FOUND, "Page not found",
+                   "There is no page at this address.", None,
+                   _Linker(NOT_FOUND, root if root.endswith("/") else root + "/"))
+
+
+def _checker_pages(graph: SiteGraph, base_url: str | None) -> dict[str, tuple[str, Mapping]]:
+    """The checker's index and step pages: each step page has its own title and address."""
+    entity = graph.pages[CHECKER_KEY]
+    pages = {}
+    for path, context in checker_contexts(graph, _page_context(graph, CHECKER_KEY,
+                                                                base_url)).items():
+        context.update(_addressed(graph, CHECKER_KEY, path, context["title"], base_url),
+                       json_ld=_json_ld(graph, entity, context["citations"], path, base_url))
+        if not context["is_index"]:
+            context["description"] = _step_description(context["step"])
+        pages[path] = ("checker.html", MappingProxyType(context))
+    return pages
+
+
+def _step_description(step: Mapping) -> str:
+    """A checker step page's description: the question and its help, or the outcome, its
+    first piece of advice and the pages it suggests (outcomes may share their advice)."""
+    if "text" in step:
+        return " ".join(filter(None, (step["text"], step["help"])))
+    read_next = ", ".join(link["title"] for link in step["links"])
+    return " ".join((full_stop(step["title"]), *step["advice"][:1],
+                     f"Read next: {read_next}." if read_next else ""))
+
+
+def _search_context(graph: SiteGraph, base_url: str | None) -> dict:
     """The search page: its filters, and links to browse when JavaScript is off."""
     path = BUILTIN_PAGES["search"]
     context = _common(graph, ("page", "search"), path, "Search",
-                      "Search the guide in your own words.")
+                      "Search the guide in your own words.", base_url)
     linker, content = _Linker(path), graph.content
     context.update(
         kinds=[(kind, title) for kind, title, _ in _INDEX_PAGES.values() if kind != "person"],
@@ -215,54 +301,57 @@ def _search_context(graph: SiteGraph) -> dict:
     return context
 
 
-def _entity_contexts(graph: SiteGraph, key: PageKey) -> Iterator[tuple[str, str, Mapping]]:
+def _entity_contexts(graph: SiteGraph, key: PageKey, base_url: str | None
+                     ) -> Iterator[tuple[str, str, Mapping]]:
     kind, slug = key
     if key == CHECKER_KEY:
-        for path, context in checker_contexts(graph, _page_context(graph, key)).items():
-            yield path, "checker.html", MappingProxyType(context)
+        for path, (template, context) in _checker_pages(graph, base_url).items():
+            yield path, template, context
         return
     template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
-    context = _page_context(graph, key)
+    context = _page_context(graph, key, base_url)
     if key == ("page", "about"):
         context["review_table"] = _review_table(graph, _Linker(page_path(kind, slug)))
     yield page_path(kind, slug), template, MappingProxyType(context)
 
 
-def page_contexts(graph: SiteGraph, share: Callable[[int], bool] = lambda n: True
+def page_contexts(graph: SiteGraph, base_url: str | None = None,
+                  share: Callable[[int], bool] = lambda n: True
                   ) -> Iterator[tuple[str, str, Mapping]]:
     """(output path, template name, read-only context) for every page of the site, made one
     at a time: a page's context holds its whole body, so all of them at once would hold the
     site twice. Only the pages whose number passes `share` (the symptom checker's pages
     count as one), so that processes can share the pages out."""
-    makers = [partial(_entity_contexts, graph, key) for key in graph.pages]
-    makers += [lambda slug=slug: [(BUILTIN_PAGES[slug], "list.html",
-                                   MappingProxyType(_index_context(graph, slug)))]
+    def one(path: str, template: str, make: Callable[..., dict], *args):
+        return lambda: [(path, template, MappingProxyType(make(graph, *args, base_url)))]
+    makers = [partial(_entity_contexts, graph, key, base_url) for key in graph.pages]
+    makers += [one(BUILTIN_PAGES[slug], "list.html", _index_context, slug)
                for slug in _INDEX_PAGES]
-    makers += [lambda: [(BUILTIN_PAGES["sources"], "sources.html",
-                         MappingProxyType(_sources_context(graph)))],
-               lambda: [(BUILTIN_PAGES["search"], "search.html",
-                         MappingProxyType(_search_context(graph)))]]
+    makers += [one(BUILTIN_PAGES["sources"], "sources.html", _sources_context),
+               one(NOT_FOUND, NOT_FOUND, _not_found_context),
+               one(BUILTIN_PAGES["search"], "search.html", _search_context)]
     for n, make in enumerate(makers):
         if share(n):
             yield from make()
 
 
 def render_pages(graph: SiteGraph, templates: Mapping[str, str], memo: Memo | None = None,
-                 share: Callable[[int], bool] = lambda n: True
+                 base_url: str | None = None, share: Callable[[int], bool] = lambda n: True
                  ) -> Iterator[tuple[str, bytes | None, Callable[[], bytes]]]:
     """Every page (in `share`, see page_contexts), one at a time, as (output path, memo key,
-    render), where render() gives the page's bytes. With a memo, the key stands for the page's templates and context: the
-    context is all that a page shows (the helpers url and asset depend only on the page's
-    path), so a page whose key an earlier build saw is the page that build made. Without a
-    memo the key is None."""
+    render), where render() gives the page's bytes. With a memo, the key stands for the
+    page's templates, its context and the base URL: the context is all that a page shows (the
+    helpers url and asset depend only on the page's path, and for 404.html on the base URL),
+    so a page whose key an earlier build saw is the page that build made. Without a memo the
+    key is None."""
     env = make_environment(templates)
     template_set = memo.key("templates", *(part for name in sorted(templates)
                                            for part in (name, templates[name]))) if memo else b""
-    for path, name, context in page_contexts(graph, share):
+    for path, name, context in page_contexts(graph, base_url, share):
         key = None
         if memo is not None:
             shown = value_bytes({k: v for k, v in context.items() if not callable(v)})
-            key = memo.key("page", template_set, path, name, shown)
+            key = memo.key("page", template_set, base_url or "", path, name, shown)
         yield path, key, partial(_render, env, name, context)
 
 

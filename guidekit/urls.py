@@ -5,6 +5,8 @@ a static host and when opened from disk (file://).
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 # Pages the site always has, addressed from Markdown as `page:NAME`.
 BUILTIN_PAGES = {
     "home": "index.html",
@@ -53,3 +55,23 @@ def relative(from_path: str, to_path: str, anchor: str = "") -> str:
     if to_path == from_path and fragment:
         return fragment
     return "../" * from_path.count("/") + to_path + fragment
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the site's public address, or None if it can."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return "give the full address where the site will live, e.g. https://example.org/guide/"
+    if parts.query or parts.fragment:
+        return "the address cannot have a ?query or #fragment"
+    return None
+
+
+def with_trailing_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def absolute(base_url: str, path: str) -> str:
+    """The public URL of an output file, for canonical links, feeds and sitemaps. It names the
+    file, as the site's own links do, so search engines see one address per page."""
+    return with_trailing_slash(base_url) + path

@@ -72,3 +72,14 @@ def serve():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+BASE_URL = "https://example.org/guide/"
+
+
+@pytest.fixture(scope="session")
+def guide_site_published(tmp_path_factory) -> Path:
+    """The real guide built as for publishing at BASE_URL (canonical links, sitemap...)."""
+    out = tmp_path_factory.mktemp("guide-published") / "site"
+    build_into(ROOT / "content", out, base_url=BASE_URL)
+    return out

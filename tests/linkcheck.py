@@ -37,8 +37,9 @@ def broken_links(site: Path) -> list[str]:
             parts = urlsplit(ref)
             if parts.scheme or parts.netloc:
                 continue
+            # Root-relative links (404.html's, built without a base URL) start at the site.
             target = (posixpath.normpath(posixpath.join(posixpath.dirname(page),
-                                                        unquote(parts.path)))
+                                                        unquote(parts.path))).lstrip("/")
                       if parts.path else page)
             if not (site / target).is_file():
                 broken.append(f"{page}: {ref} (no file {target})")

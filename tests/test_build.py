@@ -171,10 +171,12 @@ def test_cli_build_check_and_failures(copy_site, tmp_path):
     content = copy_site("minimal")
     ok = run_cli("--content", str(content), "--out", str(tmp_path / "out"))
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith(f"Built {tmp_path / 'out'}/ with 19 pages (25 files) in ")
-    assert ok.stdout.rstrip().endswith("; 6 warnings.")
+    assert ok.stdout.startswith(f"Built {tmp_path / 'out'}/ with 20 pages (29 files) in ")
+    summary, grades = ok.stdout.rstrip().split("\n")[-2:]
+    assert summary.endswith("; 6 warnings.")
+    assert grades.startswith("Reading grade of 6 pages: at most ")
     check = run_cli("check", "--content", str(content))
-    assert check.returncode == 0 and check.stdout.startswith("Checked 19 pages")
+    assert check.returncode == 0 and check.stdout.startswith("Checked 20 pages")
     strict = run_cli("check", "--strict", "--content", str(content))
     assert strict.returncode == 1
     (content / "home.md").write_text("no front matter\n")
