@@ -3,10 +3,11 @@
     python bench/build_bench.py --sizes 100 1000 --runs 5
 
 Reports, per size, the median wall time of `python build.py` over the runs, the time per
-page, the peak memory (max RSS) of the build process and, separately, of its largest pool
-worker (both as the build reads them from getrusage and prints them with --timings); and, when Debian's `hugo` is
-installed, Hugo's median time building the same Markdown bodies in the same run (runs
-interleaved), and our time as a ratio of Hugo's.
+page, the peak memory (max RSS) of the build process and, apart, of its largest forked worker
+(both as the build reads them from getrusage and prints them with --timings; a forked
+worker's RSS counts the pages it still shares with the build process); and, when Debian's
+`hugo` is installed, Hugo's median time building the same Markdown bodies in the same run
+(runs interleaved), and our time as a ratio of Hugo's.
 """
 from __future__ import annotations
 
@@ -75,8 +76,8 @@ def bench_size(n: int, runs: int, work: Path) -> dict:
     median = statistics.median(times)
     hugo_median = statistics.median(hugo_times) if hugo_times else float("nan")
     return {"articles": n, "pages": pages, "median_s": median, "min_s": min(times),
-            "ms_per_page": 1000 * median / pages, "peak_mib": max(peaks), "worker_mib": max(worker_peaks), "hugo_s": hugo_median,
-            "ratio": median / hugo_median}
+            "ms_per_page": 1000 * median / pages, "peak_mib": max(peaks),
+            "worker_mib": max(worker_peaks), "hugo_s": hugo_median, "ratio": median / hugo_median}
 
 
 def main() -> None:

@@ -40,7 +40,7 @@ def _options() -> dict[str, argparse.ArgumentParser]:
                           help="processes to share the work over (default: the number of "
                                "cores, here %(default)s); the output is the same for any number")
     timings = argparse.ArgumentParser(add_help=False)
-    timings.add_argument("--timings", action="store_true", help="print the time of each stage")
+    timings.add_argument("--timings", action="store_true", help="print the time and peak memory of each stage")
     return {"content": content, "cache": cache, "building": building, "out": out,
             "timings": timings}
 
@@ -109,7 +109,8 @@ def _print_report(report: pipeline.BuildReport, action: str, timings: bool) -> N
         print(line, file=sys.stderr)
     if timings:
         for stage, seconds in report.timings.items():
-            print(f"  {stage:<14} {seconds * 1000:8.1f} ms   peak {report.peak_mib[stage]:6.1f} MiB")
+            print(f"  {stage:<14} {seconds * 1000:8.1f} ms   peak "
+                  f"{report.peak_mib[stage]:6.1f} MiB")
         print(f"  peak memory: build process {pipeline.peak_mib(resource.RUSAGE_SELF):.1f} MiB, "
               f"largest worker {pipeline.peak_mib(resource.RUSAGE_CHILDREN):.1f} MiB")
         print(f"  cache: {report.reused} results reused, {report.computed} worked out")
