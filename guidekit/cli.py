@@ -40,7 +40,8 @@ def _options() -> dict[str, argparse.ArgumentParser]:
                           help="processes to share the work over (default: the number of "
                                "cores, here %(default)s); the output is the same for any number")
     timings = argparse.ArgumentParser(add_help=False)
-    timings.add_argument("--timings", action="store_true", help="print the time and peak memory of each stage")
+    timings.add_argument("--timings", action="store_true",
+                         help="print the time and peak memory of each stage")
     return {"content": content, "cache": cache, "building": building, "out": out,
             "timings": timings}
 
