@@ -194,4 +194,6 @@ def main(argv: list[str] | None = None) -> int:
     pipeline.save_memo(paths, memo)
     action = f"Built {out}/ with" if args.command == "build" else "Checked"
     _print_report(report, action, args.timings)
+    if args.command == "build":
+        print(f"Open {out / 'index.html'} in a browser, or copy {out}/ to any static host.")
     return 0

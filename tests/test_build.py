@@ -172,7 +172,9 @@ def test_cli_build_check_and_failures(copy_site, tmp_path):
     ok = run_cli("--content", str(content), "--out", str(tmp_path / "out"))
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith(f"Built {tmp_path / 'out'}/ with 20 pages (29 files) in ")
-    summary, grades = ok.stdout.rstrip().split("\n")[-2:]
+    summary, grades, where = ok.stdout.rstrip().split("\n")[-3:]
+    assert where == f"Open {tmp_path / 'out' / 'index.html'} in a browser, or copy " \
+                    f"{tmp_path / 'out'}/ to any static host."
     assert summary.endswith("; 6 warnings.")
     assert grades.startswith("Reading grade of 6 pages: at most ")
     check = run_cli("check", "--content", str(content))
