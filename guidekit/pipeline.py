@@ -53,6 +53,7 @@ class BuildReport:
     reading_grades: dict[tuple[str, str], float] = field(default_factory=dict)
     reused: int = 0     # results of per-file work taken from the cache
     computed: int = 0   # ... and worked out afresh
+    content_key: bytes = b""  # digest of every content file: keys results of the whole site
 
     @contextmanager
     def timed(self, stage: str):
@@ -246,16 +247,17 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
     with report.timed("load"):
         files = list_tree(paths.content)
         problems = load.missing_files(files, root)
-        docs, unreadable = [], set()
+        docs, unreadable, keys = [], set(), []
         for rel in files:  # one at a time: only the parsed documents are kept
             raw = (paths.content / rel).read_bytes()
-            doc, found = memo.cached(memo.key("parse", root, rel, raw),
-                                     lambda: load.parse_file(rel, raw, root))
+            keys.append(memo.key("parse", root, rel, raw))
+            doc, found = memo.cached(keys[-1], lambda: load.parse_file(rel, raw, root))
             problems += found
             if doc is not None:
                 docs.append(doc)
             elif load.page_key(rel):
                 unreadable.add(load.page_key(rel))
+        report.content_key = memo.key("content", *keys)
     with report.timed("validate"):
         content, found = validate.validate(docs, unreadable)
         problems += found
@@ -329,18 +331,37 @@ def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None, page
     return done
 
 
-def _index_and_pages(site_graph, templates: dict[str, str], memo: Memo | None, site,
-                     index_file: Path | None, base_url: str | None,
-                     share) -> tuple[list[Problem], list]:
-    """The work of the process beside the main one: stage 6, the search index, written to
-    `index_file` in pieces (None: only checked), and the pages in `share`. Returns the
-    index's warnings and the pages done (see _render_into)."""
+def _search_index(site_graph, memo: Memo | None, site, index_file: Path | None,
+                  content_key: bytes) -> tuple[list[Problem], tuple | None]:
+    """Stage 6: the search index, written to `index_file` in pieces (None: only checked), or,
+    when no content file changed, taken from the previous build's output if that file is
+    still the index it made. Returns the index's warnings and the memo entry to keep: the
+    index depends on the content alone, so the content's digest is its key."""
+    key = memo.key("search-index", content_key) if memo is not None and content_key else None
+    known = memo.get(key) if key is not None and key in memo else None
+    if index_file is not None and known and \
+            site.reuse_reserved(search_index.INDEX_FILE, index_file, known[0]):
+        return known[1], (key, known, True)
     index, found = search_index.build_index(site_graph)
+    made = write.digester()
     if index_file is not None:
         with open(index_file, "wb") as f:
-            f.writelines(search_index.index_script(index))
+            for chunk in search_index.index_script(index):
+                made.update(chunk)
+                f.write(chunk)
+    keep = key is not None and index_file is not None
+    return found, (key, (made.digest(), found), False) if keep else None
+
+
+def _index_and_pages(site_graph, templates: dict[str, str], memo: Memo | None, site,
+                     index_file: Path | None, base_url: str | None, share,
+                     content_key: bytes) -> tuple[list[Problem], tuple | None, list]:
+    """The work of the process beside the main one: stage 6 (see _search_index) and the pages
+    in `share`. Returns the index's warnings, its memo entry and the pages done (see
+    _render_into)."""
+    found, entry = _search_index(site_graph, memo, site, index_file, content_key)
     pages = render.render_pages(site_graph, templates, memo, base_url, share)
-    return found, _render_into(site, memo, pages, BuildReport())
+    return found, entry, _render_into(site, memo, pages, BuildReport())
 
 
 def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo | None,
@@ -359,7 +380,7 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
         beside = workers.in_background(partial(
             _index_and_pages, site_graph, templates, memo, site,
             site.reserve(search_index.INDEX_FILE), base_url,
-            lambda n: split > 0 and n % split == 0), jobs)
+            lambda n: split > 0 and n % split == 0, report.content_key), jobs)
     pages = render.render_pages(site_graph, templates, memo, base_url,
                                 lambda n: split == 0 or n % split != 0)
     mine = _render_into(site, memo, pages, report)
@@ -371,7 +392,11 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
         for rel, data in data.items():
             site.add(rel, data)
     with report.timed("search"):
-        found, theirs = beside()
+        found, index_entry, theirs = beside()
+    if index_entry is not None:
+        key, value, reused = index_entry
+        if not reused or not memo.reuse(key, lambda known: True):  # checked over there
+            memo.put(key, value)
     for path, key, digest in theirs:
         site.reserve(path)  # written by the other process: checked and counted here
         if key is not None and digest is None:

@@ -53,9 +53,16 @@ def check_output_folder(out_dir: Path, protected: list[Path]) -> None:
                           "folder, or empty this one yourself")
 
 
+def digester():
+    """A hash to feed a file in pieces; its .digest() equals digest() of the whole file."""
+    return hashlib.blake2b(digest_size=20)
+
+
 def digest(data: bytes) -> bytes:
     """What a built file is known by between builds (see StagedSite.reuse)."""
-    return hashlib.blake2b(data, digest_size=20).digest()
+    hasher = digester()
+    hasher.update(data)
+    return hasher.digest()
 
 
 def _link(previous: Path, target: Path, same: Callable[[bytes], bool]) -> bool:
@@ -133,10 +140,14 @@ class StagedSite:
         so it need not be made again; False (nothing done) if it cannot be."""
         if rel in self._written or unsafe_paths([rel]):
             return False  # add() reports it
-        if not _link(self._out / rel, self._staged(rel), lambda data: digest(data) == known):
+        if not self.reuse_reserved(rel, self._staged(rel), known):
             return False
         self._written.add(rel)
         return True
+
+    def reuse_reserved(self, rel: str, target: Path, known: bytes) -> bool:
+        """reuse() for a file already reserved (see reserve), into its `target`."""
+        return _link(self._out / rel, target, lambda data: digest(data) == known)
 
     def publish(self) -> None:
         """Swap the staging folder in as the output folder, unless a path was refused."""

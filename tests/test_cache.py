@@ -54,9 +54,10 @@ def test_cold_warm_and_edited_builds_match_builds_from_scratch(corpus, tmp_path)
     before, after = tree(tmp_path / "scratch"), tree(tmp_path / "site")
     changed_pages = [p for p in after if p.endswith(".html") and after[p] != before[p]]
     assert "articles/article-00003.html" in changed_pages
-    # Worked out again: the file's front matter, Markdown body and reading grade, and the
-    # pages that show what changed (the article, and the pages listing or linking to it).
-    assert edited.computed == 3 + len(changed_pages) < cold.computed / 4
+    # Worked out again: the file's front matter, Markdown body and reading grade, the pages
+    # that show what changed (the article, and the pages listing or linking to it), and the
+    # search index (made again whenever any content file changes).
+    assert edited.computed == 3 + len(changed_pages) + 1 < cold.computed / 4
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -178,3 +179,22 @@ def test_only_the_memos_of_recently_built_folders_are_kept(tmp_path):
     assert len(memos) == pipeline.KEEP_MEMOS
     # The minimal site was built all along, so its memo is one of those kept.
     assert cached_build(SITES / "minimal", tmp_path / "site-minimal", cache_dir).computed == 0
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_unchanged_content_reuses_the_search_index_and_keeps_its_warnings(copy_site, tmp_path,
+                                                                          jobs):
+    content = copy_site("minimal")
+    (content / "search.yaml").write_text("synonyms:\n  tummy: [zebra]\n")
+    cache_dir, out = tmp_path / "cache", tmp_path / "site"
+    cold = cached_build(content, out, cache_dir, jobs=jobs)
+    index = (out / search_index.INDEX_FILE).read_bytes()
+    warm = cached_build(content, out, cache_dir, jobs=jobs)
+    assert warm.computed == 0
+    assert [str(w) for w in warm.warnings] == [str(w) for w in cold.warnings]
+    assert any("`zebra`" in w.message for w in warm.warnings)
+    assert (out / search_index.INDEX_FILE).read_bytes() == index
+    # A changed previous index is never taken: the next build makes it again.
+    (out / search_index.INDEX_FILE).write_bytes(b"window.guideSearchIndex={};\n")
+    cached_build(content, out, cache_dir, jobs=jobs)
+    assert (out / search_index.INDEX_FILE).read_bytes() == index
