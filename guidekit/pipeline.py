@@ -140,6 +140,21 @@ def _cache_file(paths: Paths) -> Path:
     return paths.cache / "guidekit" / f"memo-{folder}.pickle"
 
 
+@contextmanager
+def _without_cycle_collection():
+    """A build makes millions of objects that live until it ends and almost no reference
+    cycles, so the cycle collector only rescans the growing heap, again and again: at 5000
+    articles it cost 0.7 s of 7.6 s and grew faster than the site. Reference counting still
+    frees everything else at once."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def open_memo(paths: Paths) -> Memo:
     """The memo saved by the last build of this content folder (empty if none, or no cache)."""
     entries = {}
@@ -150,11 +165,10 @@ def open_memo(paths: Paths) -> Memo:
                 # arrive would more than double the time, and none of them is garbage. They
                 # live as long as the build, so they are then frozen out of the collector's
                 # way (a fifth of a warm build's time went on walking through them again).
-                gc.disable()
                 try:
-                    entries = pickle.load(f)
+                    with _without_cycle_collection():
+                        entries = pickle.load(f)
                 finally:
-                    gc.enable()
                     gc.freeze()
         except FileNotFoundError:
             pass
@@ -412,21 +426,6 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
             site.add(rel, data)
     report.pages = len(mine) + len(theirs)
     return found
-
-
-@contextmanager
-def _without_cycle_collection():
-    """A build makes millions of objects that live until it ends and almost no reference
-    cycles, so the cycle collector only rescans the growing heap, again and again: at 5000
-    articles it cost 0.7 s of 7.6 s and grew faster than the site. Reference counting still
-    frees everything else at once."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
