@@ -34,7 +34,7 @@ from . import graph as graph_stage
 from . import (feeds, load, readability, render, scaffold, search_index, validate,
                workers, write)
 from .cache import Memo, fingerprint
-from .markdown_body import render_markdown
+from .markdown_body import MarkdownResult, render_markdown
 from .problems import BuildFailed, Problem, errors_in, warnings_in
 from .scaffold import ScaffoldError
 
@@ -209,37 +209,39 @@ def save_memo(paths: Paths, memo: Memo) -> None:
         old.unlink(missing_ok=True)
 
 
-def _page_work(item):
-    """One page's Markdown (unless already known) and reading grade (if wanted)."""
-    entity, body, want_grade = item
-    if body is None and getattr(entity, "body", "").strip():
-        body = render_markdown(entity.body)
-    return body, readability.page_grade(entity, body) if want_grade else None
+def _markdown_work(body: str) -> tuple[MarkdownResult, readability.Counts]:
+    """One body's Markdown, and the counts its reading grade needs."""
+    result = render_markdown(body)
+    return result, readability.body_counts(result.html)
 
 
-def bodies_and_grades(pages: dict, memo: Memo, jobs: int = 1) -> tuple[dict, dict]:
+def _send_markdown(body: str, memo: Memo, markdown_work: workers.Stream, sent: dict) -> None:
+    """Hand a body to the Markdown workers as soon as it is read (they need nothing else), so
+    that they work while this process validates; `sent` keeps the memo keys in order."""
+    key = memo.key("markdown", body)
+    if body.strip() and key not in memo and key not in sent:
+        sent[key] = None
+        markdown_work.add(body)
+
+
+def bodies_and_grades(pages: dict, memo: Memo, markdown_work: workers.Stream,
+                      sent: dict) -> tuple[dict, dict]:
     """The rendered Markdown of every page with a body, and the reading grade of every guide
-    page (people's pages are not graded). Each is a pure function of the page, so the pages
-    not already in the memo are shared out over `jobs` processes, both jobs done in one go."""
-    body_keys = {key: memo.key("markdown", entity.body) for key, entity in pages.items()
-                 if getattr(entity, "body", "").strip()}
-    grade_keys = {key: memo.key("grade", *readability.field_prose(entity),
-                                getattr(entity, "body", ""))
-                  for key, entity in pages.items() if key[0] != "person"}
-    def missing(keys: dict, key) -> bool:
-        return key in keys and keys[key] not in memo
-
-    todo = [key for key in pages if missing(body_keys, key) or missing(grade_keys, key)]
-    # (page, its Markdown if the memo has it, whether its grade is wanted)
-    items = [(pages[key], None if missing(body_keys, key) or key not in body_keys
-              else memo.get(body_keys[key]), missing(grade_keys, key)) for key in todo]
-    for key, (body, grade) in zip(todo, workers.map_items(_page_work, items, jobs)):
-        if key in body_keys:
-            memo.put(body_keys[key], body)
-        if grade is not None:
-            memo.put(grade_keys[key], grade)
-    return ({key: memo.get(k) for key, k in body_keys.items()},
-            {key: memo.get(k) for key, k in grade_keys.items()})
+    page (people's pages are not graded): the Markdown sent to the workers is collected, and
+    each grade worked out from the page's text fields and its body's counts."""
+    for key, result in zip(sent, markdown_work.results()):
+        memo.put(key, result)
+    bodies, grades = {}, {}
+    for page, entity in pages.items():
+        body = getattr(entity, "body", "")
+        counts = None
+        if body.strip():
+            bodies[page], counts = memo.get(memo.key("markdown", body))
+        if page[0] != "person":
+            grades[page] = memo.cached(
+                memo.key("grade", *readability.field_prose(entity), body),
+                partial(readability.page_grade, entity, counts))
+    return bodies, grades
 
 
 def _fail_if_needed(problems: list[Problem], strict: bool) -> None:
@@ -258,28 +260,30 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
         raise BuildFailed([Problem(paths.display(paths.content), 0, "content",
                                    "this content folder does not exist; check --content")])
     root = paths.display(paths.content)
-    with report.timed("load"):
-        files = list_tree(paths.content)
-        problems = load.missing_files(files, root)
-        docs, unreadable, keys = [], set(), []
-        for rel in files:  # one at a time: only the parsed documents are kept
-            raw = (paths.content / rel).read_bytes()
-            keys.append(memo.key("parse", root, rel, raw))
-            doc, found = memo.cached(keys[-1], lambda: load.parse_file(rel, raw, root))
+    with workers.Stream(_markdown_work, jobs) as markdown_work:
+        with report.timed("load"):
+            files = list_tree(paths.content)
+            problems = load.missing_files(files, root)
+            docs, unreadable, keys, sent = [], set(), [], {}
+            for rel in files:  # one at a time: only the parsed documents are kept
+                raw = (paths.content / rel).read_bytes()
+                keys.append(memo.key("parse", root, rel, raw))
+                doc, found = memo.cached(keys[-1], lambda: load.parse_file(rel, raw, root))
+                problems += found
+                if doc is not None:
+                    docs.append(doc)
+                    _send_markdown(doc.body, memo, markdown_work, sent)
+                elif load.page_key(rel):
+                    unreadable.add(load.page_key(rel))
+            report.content_key = memo.key("content", *keys)
+        with report.timed("validate"):
+            content, found = validate.validate(docs, unreadable)
             problems += found
-            if doc is not None:
-                docs.append(doc)
-            elif load.page_key(rel):
-                unreadable.add(load.page_key(rel))
-        report.content_key = memo.key("content", *keys)
-    with report.timed("validate"):
-        content, found = validate.validate(docs, unreadable)
-        problems += found
-    if content is None:
-        raise BuildFailed(errors_in(problems))
-    pages = graph_stage.page_entities(content)
-    with report.timed("markdown+grade"):
-        bodies, report.reading_grades = bodies_and_grades(pages, memo, jobs)
+        if content is None:
+            raise BuildFailed(errors_in(problems))
+        pages = graph_stage.page_entities(content)
+        with report.timed("markdown+grade"):
+            bodies, report.reading_grades = bodies_and_grades(pages, memo, markdown_work, sent)
     with report.timed("prose"):
         for key, grade in report.reading_grades.items():
             problems += scaffold.unfinished(pages[key])

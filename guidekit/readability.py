@@ -15,17 +15,19 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections import Counter
+from dataclasses import dataclass
 from html import unescape
 
 import syllapy
 
 from . import schema
-from .markdown_body import MarkdownResult
 from .problems import Problem, warning
 
 GRADE_LIMIT = 8.0
 FIELD = "reading_grade"
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 _SENTENCE_END = re.compile(r"[.!?]+\s")
 _NOT_PROSE = {"aliases"}  # search words, not sentences anyone reads
 _NAME = re.compile(rf"(?:[a-z-]+:)?{schema.SLUG_PATTERN}(?:#[a-z0-9-]+)?")
@@ -77,23 +79,55 @@ def _syllables(word: str) -> int:
     return max(1, syllapy.count(word))
 
 
-def grade(blocks: list[str]) -> float:
-    """Flesch-Kincaid grade level of the text blocks, to one decimal place."""
-    sentences = words = syllables = 0
+@dataclass(frozen=True)
+class Counts:
+    """What the grade is worked out from. Counts add up, so a page's body can be counted in a
+    worker process (with its Markdown) and its text fields later, in the build process."""
+    sentences: int = 0
+    words: int = 0
+    syllables: int = 0
+
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(self.sentences + other.sentences, self.words + other.words,
+                      self.syllables + other.syllables)
+
+
+def counts(blocks: list[str]) -> Counts:
+    sentences = words = 0
+    tally: Counter[str] = Counter()
     for block in blocks:
-        found = _WORD.findall(block.lower())
+        lower = block.lower()
+        # The same words either way; for plain ASCII (most text) the narrower pattern is faster.
+        found = (_ASCII_WORD if lower.isascii() else _WORD).findall(lower)
         if found:
             # Each full stop inside the block ends a sentence, and so does the block's end.
             sentences += 1 + len(_SENTENCE_END.findall(block.rstrip()))
             words += len(found)
-            syllables += sum(map(_syllables, found))
-    if not words:
+            tally.update(found)
+    return Counts(sentences, words, sum(n * _syllables(word) for word, n in tally.items()))
+
+
+def grade_of(found: Counts) -> float:
+    """Flesch-Kincaid grade level, to one decimal place."""
+    if not found.words:
         return 0.0
-    return round(0.39 * words / sentences + 11.8 * syllables / words - 15.59, 1)
+    return round(0.39 * found.words / found.sentences + 11.8 * found.syllables / found.words
+                 - 15.59, 1)
 
 
-def page_grade(entity, body: MarkdownResult | None) -> float:
-    return grade(field_prose(entity) + (body_prose(body.html) if body else []))
+def grade(blocks: list[str]) -> float:
+    """Flesch-Kincaid grade level of the text blocks, to one decimal place."""
+    return grade_of(counts(blocks))
+
+
+def body_counts(html: str) -> Counts:
+    """The counts of a rendered Markdown body."""
+    return counts(body_prose(html))
+
+
+def page_grade(entity, body: Counts | None) -> float:
+    """The grade of a page: its text fields and (the counts of) its body."""
+    return grade_of(counts(field_prose(entity)) + (body or Counts()))
 
 
 def grade_warning(entity, reading_grade: float) -> Problem | None:

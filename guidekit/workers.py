@@ -11,13 +11,15 @@ import multiprocessing
 import os
 import pickle
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable, Iterable, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
-# Below this many items, starting processes costs more than the work they would share.
+# Below this many items, starting processes costs more than the work they would share (a
+# small guide, or a rebuild after one edit); above it, items go out in batches of BATCH.
 MIN_ITEMS = 64
+BATCH = 16
 
 
 def default_jobs() -> int:
@@ -26,21 +28,51 @@ def default_jobs() -> int:
         (os.cpu_count() or 1)
 
 
-def map_items(fn: Callable[[T], R], items: Iterable[T], jobs: int) -> list[R]:
-    """[fn(item) for item in items], over `jobs` processes when that is worth it.
+def _apply_all(fn: Callable[[T], R], items: list[T]) -> list[R]:
+    return [fn(item) for item in items]
+
+
+class Stream:
+    """fn(item) for items handed in one at a time, while the caller goes on with other work:
+    items go in batches to `jobs` forked processes, started once MIN_ITEMS have come (so a
+    few items never start a process). `results()` gives them back in the order given.
 
     `fn` must be a module-level function (it is pickled by name) and pure. Forked workers
-    start in milliseconds and need not import anything again.
+    start in milliseconds and need not import anything again. Use it as a context manager, so
+    that the processes end even when the caller fails half-way.
     """
-    items = list(items)
-    if jobs <= 1 or len(items) < MIN_ITEMS:
-        return list(map(fn, items))
-    jobs = min(jobs, len(items) // (MIN_ITEMS // 2))
-    chunk = max(1, len(items) // (jobs * 4))
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return list(pool.map(fn, items, chunksize=chunk))
 
+    def __init__(self, fn: Callable[[T], R], jobs: int, batch: int = BATCH):
+        self._fn, self._jobs, self._batch = fn, jobs, batch
+        self._pool: ProcessPoolExecutor | None = None
+        self._sent: list[Future] = []
+        self._pending: list[T] = []
+
+    def add(self, item: T) -> None:
+        self._pending.append(item)
+        if self._jobs <= 1 or len(self._pending) < (self._batch if self._pool else MIN_ITEMS):
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._jobs, mp_context=multiprocessing.get_context("fork"))
+        for start in range(0, len(self._pending), self._batch):
+            batch = self._pending[start:start + self._batch]
+            self._sent.append(self._pool.submit(_apply_all, self._fn, batch))
+        self._pending = []
+
+    def results(self) -> list[R]:
+        # The last, partial batch is done here while the processes finish theirs.
+        last = _apply_all(self._fn, self._pending)
+        done = [result for batch in self._sent for result in batch.result()] + last
+        self._sent, self._pending = [], []
+        return done
+
+    def __enter__(self) -> "Stream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def in_background(fn: Callable[[], R], jobs: int) -> Callable[[], R]:

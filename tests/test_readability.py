@@ -20,6 +20,22 @@ def test_grade_follows_the_flesch_kincaid_formula():
     assert readability.grade([]) == 0.0
 
 
+@pytest.mark.parametrize("text", [
+    "don't stop, it's fine: rock'n'roll isn't x_y or 'quoted' or '' or 3.5km 10-12 weeks",
+    "plain words and numbers 1 22 333 with o'clock",
+])
+def test_ascii_words_are_found_as_the_unicode_pattern_finds_them(text):
+    assert readability._ASCII_WORD.findall(text) == readability._WORD.findall(text)
+
+
+def test_counts_add_up_to_the_grade_of_all_blocks():
+    """A body counted in a worker plus text fields counted later: the same grade as all of it
+    counted at once."""
+    fields, body = ["Plank", "Hold a straight line. Breathe."], ["Lie down", "Lift slowly."]
+    assert readability.grade_of(readability.counts(fields) + readability.counts(body)) == \
+        readability.grade(fields + body)
+
+
 def test_headings_and_list_items_end_sentences():
     body = render_markdown("## Stay active\n\n- Walk every day\n- Keep running if it "
                            "feels fine\n- Use heat\n")

@@ -20,10 +20,25 @@ def _square(n: int) -> int:
     return n * n
 
 
-def test_map_items_keeps_order_with_and_without_a_pool():
-    items = list(range(workers.MIN_ITEMS * 3))
-    assert workers.map_items(_square, items, 2) == [n * n for n in items]
-    assert workers.map_items(_square, items[:3], 2) == [0, 1, 4]
+def _results(items, jobs: int) -> tuple[list, bool]:
+    with workers.Stream(_square, jobs) as stream:
+        for item in items:
+            stream.add(item)
+        return stream.results(), stream._pool is not None
+
+
+def test_stream_keeps_order_with_and_without_processes():
+    items = list(range(workers.MIN_ITEMS * 3 + 5))  # the last batch is partial
+    assert _results(items, 2) == ([n * n for n in items], True)
+    assert _results(items, 1) == ([n * n for n in items], False)
+    # A few items are not worth starting processes for.
+    few = items[:workers.MIN_ITEMS - 1]
+    assert _results(few, 2) == ([n * n for n in few], False)
+
+
+def test_stream_raises_what_a_worker_raised():
+    with pytest.raises(TypeError):
+        _results(["not a number"] * workers.MIN_ITEMS, 2)
 
 
 def _fails() -> None:
