@@ -224,24 +224,34 @@ def _send_markdown(body: str, memo: Memo, markdown_work: workers.Stream, sent: d
         markdown_work.add(body)
 
 
-def bodies_and_grades(pages: dict, memo: Memo, markdown_work: workers.Stream,
-                      sent: dict) -> tuple[dict, dict]:
-    """The rendered Markdown of every page with a body, and the reading grade of every guide
-    page (people's pages are not graded): the Markdown sent to the workers is collected, and
-    each grade worked out from the page's text fields and its body's counts."""
+def _page_prose(entity, counts: readability.Counts | None) -> tuple[float, list[Problem]]:
+    """A page's reading grade, and its warnings: a grade above the limit, a TODO left."""
+    grade = readability.page_grade(entity, counts)
+    return grade, scaffold.unfinished(entity) + list(
+        filter(None, [readability.grade_warning(entity, grade)]))
+
+
+def bodies_and_grades(pages: dict, memo: Memo, markdown_work: workers.Stream, sent: dict,
+                      file_keys: dict[str, bytes]) -> tuple[dict, dict, list[Problem]]:
+    """The rendered Markdown of every page with a body, the reading grade of every guide page
+    (people's pages are not graded) and the warnings about their prose: the Markdown sent to
+    the workers is collected, and each grade worked out from the page's text fields and its
+    body's counts. A page's grade and warnings depend on its file alone, so the file's memo
+    key (`file_keys`, by path) keys them."""
     for key, result in zip(sent, markdown_work.results()):
         memo.put(key, result)
-    bodies, grades = {}, {}
+    bodies, grades, problems = {}, {}, []
     for page, entity in pages.items():
         body = getattr(entity, "body", "")
         counts = None
         if body.strip():
             bodies[page], counts = memo.get(memo.key("markdown", body))
         if page[0] != "person":
-            grades[page] = memo.cached(
-                memo.key("grade", *readability.field_prose(entity), body),
-                partial(readability.page_grade, entity, counts))
-    return bodies, grades
+            grades[page], found = memo.cached(
+                memo.key("prose", file_keys[entity.source_path], *page),
+                partial(_page_prose, entity, counts))
+            problems += found
+    return bodies, grades, problems
 
 
 def _fail_if_needed(problems: list[Problem], strict: bool) -> None:
@@ -264,7 +274,7 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
         with report.timed("load"):
             files = list_tree(paths.content)
             problems = load.missing_files(files, root)
-            docs, unreadable, keys, sent = [], set(), [], {}
+            docs, unreadable, keys, sent, file_keys = [], set(), [], {}, {}
             for rel in files:  # one at a time: only the parsed documents are kept
                 raw = (paths.content / rel).read_bytes()
                 keys.append(memo.key("parse", root, rel, raw))
@@ -272,6 +282,7 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
                 problems += found
                 if doc is not None:
                     docs.append(doc)
+                    file_keys[doc.path] = keys[-1]
                     _send_markdown(doc.body, memo, markdown_work, sent)
                 elif load.page_key(rel):
                     unreadable.add(load.page_key(rel))
@@ -282,12 +293,10 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
         if content is None:
             raise BuildFailed(errors_in(problems))
         pages = graph_stage.page_entities(content)
-        with report.timed("markdown+grade"):
-            bodies, report.reading_grades = bodies_and_grades(pages, memo, markdown_work, sent)
-    with report.timed("prose"):
-        for key, grade in report.reading_grades.items():
-            problems += scaffold.unfinished(pages[key])
-            problems += filter(None, [readability.grade_warning(pages[key], grade)])
+        with report.timed("markdown+prose"):
+            bodies, report.reading_grades, found = bodies_and_grades(
+                pages, memo, markdown_work, sent, file_keys)
+            problems += found
     with report.timed("graph"):
         site_graph, found = graph_stage.build_graph(content, bodies, today or build_date())
         problems += found

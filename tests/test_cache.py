@@ -35,13 +35,17 @@ def corpus(tmp_path):
 
 def test_cold_warm_and_edited_builds_match_builds_from_scratch(corpus, tmp_path):
     cache_dir = tmp_path / "cache"
+    unfinished = corpus / "articles" / "article-00001.md"
+    unfinished.write_text(unfinished.read_text() + "\nTODO: say more.\n")
     cold = cached_build(corpus, tmp_path / "site", cache_dir)
     assert cold.reused == 0 and cold.computed > 60
+    assert any("TODO" in w.message for w in cold.warnings)
     build_into(corpus, tmp_path / "scratch")
     assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
 
     warm = cached_build(corpus, tmp_path / "site", cache_dir)
     assert warm.computed == 0 and warm.reused == cold.computed
+    assert [str(w) for w in warm.warnings] == [str(w) for w in cold.warnings]
     assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
 
     article = corpus / "articles" / "article-00003.md"
