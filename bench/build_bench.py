@@ -1,4 +1,5 @@
-"""Build benchmark: whole-process cold builds of a synthetic guide (bench/synthetic.py).
+"""Build benchmark: whole-process cold builds of a synthetic guide (bench/synthetic.py), and
+rebuilds after editing one article.
 
     python bench/build_bench.py --sizes 100 1000 --runs 5
 
@@ -8,10 +9,16 @@ page, the peak memory (max RSS) of the build process and, apart, of its largest 
 worker's RSS counts the pages it still shares with the build process); and, when Debian's
 `hugo` is installed, Hugo's median time building the same Markdown bodies in the same run
 (runs interleaved), and our time as a ratio of Hugo's.
+
+Rebuilds after one article is edited (a sentence appended), as ratios of Hugo's cold build:
+`edit s` is a whole `python build.py` process with the cache the cold build left; `preview s`
+is the rebuild inside `build.py serve` (bench/preview_rebuild.py: the process, its imports and
+its memo are already there, as when an editor saves a file).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -59,25 +66,48 @@ def hugo_build(site: Path) -> float:
     return run_measured(["hugo", "--quiet", "-s", str(site), "-d", str(site / "public")])[0]
 
 
+def edited_build(content: Path, out: Path, run: int) -> float:
+    """Seconds of a whole build after appending a sentence to one article (cache kept)."""
+    page = content / "articles" / "article-00001.md"
+    original = page.read_text()
+    page.write_text(f"{original}\nBenchmark edit number {run}.\n")
+    try:
+        return timed_build(content, out)[0]
+    finally:
+        page.write_text(original)
+
+
+def preview_rebuilds(content: Path, out: Path, edits: int) -> list[float]:
+    printed = run_measured([sys.executable, str(ROOT / "bench" / "preview_rebuild.py"),
+                            str(content), str(out), "--edits", str(edits)], cwd=ROOT,
+                           env={**os.environ, "SOURCE_DATE_EPOCH": "1795651200"})[1]
+    return json.loads(printed)["seconds"]
+
+
 def bench_size(n: int, runs: int, work: Path) -> dict:
     content = write_corpus(work / f"content-{n}", n)
     hugo = write_hugo_site(content, work / f"hugo-{n}") if shutil.which("hugo") else None
     out = work / f"site-{n}"
-    times, hugo_times, peaks, worker_peaks = [], [], [], []
-    for _ in range(runs):
+    times, edits, hugo_times, peaks, worker_peaks = [], [], [], [], []
+    for run in range(runs):
         shutil.rmtree(ROOT / ".cache", ignore_errors=True)  # cold: no parse cache
         seconds, peak, worker_peak = timed_build(content, out)
         times.append(seconds)
         peaks.append(peak)
         worker_peaks.append(worker_peak)
+        edits.append(edited_build(content, out, run))
         if hugo:
             hugo_times.append(hugo_build(hugo))
+    previews = preview_rebuilds(content, work / f"preview-{n}", runs)
     pages = sum(1 for _ in out.rglob("*.html"))
     median = statistics.median(times)
     hugo_median = statistics.median(hugo_times) if hugo_times else float("nan")
+    edit, preview = statistics.median(edits), statistics.median(previews)
     return {"articles": n, "pages": pages, "median_s": median, "min_s": min(times),
             "ms_per_page": 1000 * median / pages, "peak_mib": max(peaks),
-            "worker_mib": max(worker_peaks), "hugo_s": hugo_median, "ratio": median / hugo_median}
+            "worker_mib": max(worker_peaks), "hugo_s": hugo_median, "ratio": median / hugo_median,
+            "edit_s": edit, "edit_ratio": edit / hugo_median,
+            "preview_s": preview, "preview_ratio": preview / hugo_median}
 
 
 def main() -> None:
@@ -86,14 +116,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     print(f"{'articles':>8} {'pages':>6} {'median s':>9} {'min s':>7} {'ms/page':>8} "
-          f"{'peak MiB':>9} {'worker MiB':>10} {'hugo s':>7} {'x hugo':>7}")
+          f"{'peak MiB':>9} {'worker MiB':>10} {'hugo s':>7} {'x hugo':>7} "
+          f"{'edit s':>7} {'x hugo':>7} {'preview s':>9} {'x hugo':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.sizes:
             r = bench_size(n, args.runs, Path(tmp))
             print(f"{r['articles']:>8} {r['pages']:>6} {r['median_s']:>9.2f} {r['min_s']:>7.2f} "
                   f"{r['ms_per_page']:>8.2f} {r['peak_mib']:>9.1f} {r['worker_mib']:>10.1f} "
-                  f"{r['hugo_s']:>7.2f} "
-                  f"{r['ratio']:>7.2f}", flush=True)
+                  f"{r['hugo_s']:>7.2f} {r['ratio']:>7.2f} {r['edit_s']:>7.2f} "
+                  f"{r['edit_ratio']:>7.2f} {r['preview_s']:>9.2f} {r['preview_ratio']:>7.2f}",
+                  flush=True)
 
 
 if __name__ == "__main__":
