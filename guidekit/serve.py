@@ -7,7 +7,8 @@ browser.
 - A build that fails leaves the last good site in place; every page is then served with an
   overlay listing each problem as `file:line: field: message` (the terminal shows the same),
   until a save fixes them.
-- Fast: the build memo stays in memory, so a rebuild redoes only the files that changed.
+- Fast: the build memo stays in memory, so a rebuild redoes only the files that changed,
+  on every core (forking is safe: the server has one thread).
 
 livereload supplies the browser side (livereload.js and its websocket) and the file watcher.
 Its own script tag is an inline script, which the pages' Content-Security-Policy blocks, so
@@ -34,7 +35,7 @@ from tornado import ioloop, web
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from . import load, pipeline
+from . import load, pipeline, workers
 from .problems import BuildFailed, Problem, format_problems, format_warnings
 from .write import OutputError
 
@@ -239,7 +240,8 @@ class Preview:
         self.memo.next_build()
         start = time.perf_counter()
         try:
-            report = pipeline.build(self.paths, strict=self.strict, memo=self.memo)
+            report = pipeline.build(self.paths, strict=self.strict, memo=self.memo,
+                                    jobs=workers.default_jobs())
         except Exception as error:  # noqa: BLE001 - the preview must outlive any failed build
             self.problems = problems_for(error, self.paths)
             if self.problems[0].field == "internal error":
