@@ -8,8 +8,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import typing
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from typing import Iterator, Mapping
 
 from . import checker as checker_stage
@@ -60,19 +62,28 @@ def page_entities(content: schema.Content) -> dict[PageKey, object]:
     return pages
 
 
+@cache
+def _reference_fields(cls) -> tuple[tuple[str, str | None], ...]:
+    """(name, kind) of each field of `cls` that holds slugs of that kind, and (name, None) of
+    each group of keys, which may hold some: worked out once per class, not per entity."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, f.metadata.get("ref")) for f in schema.editor_fields(cls)
+                 if f.metadata.get("ref") or dataclasses.is_dataclass(hints[f.name]))
+
+
 def _references(entity, prefix: str = "") -> Iterator[tuple[str, str, str, str]]:
     """(field, line key, kind, slug) for every slug the entity's metadata refers to."""
-    for f in schema.editor_fields(type(entity)):
-        value = getattr(entity, f.name)
-        dotted = prefix + f.name
-        if dataclasses.is_dataclass(value):
+    for name, kind in _reference_fields(type(entity)):
+        value = getattr(entity, name)
+        dotted = prefix + name
+        if kind is None:
             yield from _references(value, dotted + ".")
-        elif f.metadata.get("ref") and value:
+        elif value:
             if isinstance(value, tuple):
                 for i, slug in enumerate(value):
-                    yield dotted, f"{dotted}.{i}", f.metadata["ref"], slug
+                    yield dotted, f"{dotted}.{i}", kind, slug
             else:
-                yield dotted, dotted, f.metadata["ref"], value
+                yield dotted, dotted, kind, value
 
 
 def _line(entity, key: str) -> int:
@@ -187,10 +198,11 @@ def _reserved_ids(key: PageKey) -> set[str]:
 def _heading_clashes(key: PageKey, entity, result: MarkdownResult) -> list[Problem]:
     """A body heading whose id the template already uses would give the page two elements
     with one id, and links to it would land on the wrong one."""
-    lines = entity.body.split("\n")
+    reserved = _reserved_ids(key)
     clashes = []
     for heading in result.headings:
-        if heading.anchor in _reserved_ids(key):
+        if heading.anchor in reserved:
+            lines = entity.body.split("\n")
             line = next((i for i, text in enumerate(lines, 1)
                          if text.startswith("#") and heading.text in text), 1)
             clashes.append(error(entity.source_path, entity.body_line + line - 1, "body",
