@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import typing
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Iterator, Mapping
 from . import checker as checker_stage
 from . import schema
 from .markdown_body import MarkdownResult
-from .problems import Problem, error, warning
+from .problems import Problem, closest, error, warning
 from .urls import BUILTIN_PAGES
 
 PageKey = tuple[str, str]  # (kind, slug): ("exercise", "plank"), ("page", "home")
@@ -41,6 +40,9 @@ _REF_KINDS = {"article": "articles", "pain-type": "pain_types", "exercise": "exe
 
 @dataclass(frozen=True)
 class SiteGraph:
+    """The validated content with every whole-site fact the pages need: what the render and
+    search stages read."""
+
     content: schema.Content
     pages: Mapping[PageKey, object]               # every entity with a page of its own
     bodies: Mapping[PageKey, MarkdownResult]      # rendered Markdown of each page with a body
@@ -223,9 +225,9 @@ def _missing(kind: str, slug: str, content: schema.Content, pages) -> str:
         known = list(content.sources)
     else:
         known = [s for k, s in pages if k == kind]
-    close = difflib.get_close_matches(slug, known, n=1, cutoff=0.6)
+    close = closest(slug, known)
     listed = ", ".join(sorted(known)[:8]) + (", ..." if len(known) > 8 else "")
-    hint = f"did you mean `{close[0]}`?" if close else (
+    hint = f"did you mean `{close}`?" if close else (
         f"check the spelling; known: {listed}" if known else "there are none yet")
     where = {"source": "content/sources.yaml", "person": "content/people.yaml",
              "page": "the built-in pages"}.get(kind, f"content/{kind}s/")

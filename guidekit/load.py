@@ -23,6 +23,8 @@ LAYOUT_HELP = ("content/ holds site.yaml, home.md, about.md, people.yaml, source
 
 @dataclass(frozen=True)
 class RawDocument:
+    """One content file as loaded, before validation."""
+
     path: str          # as shown to editors, e.g. content/exercises/plank.md
     kind: str          # article, pain-type, exercise, home, about, site, people, sources,
                        # checker, search

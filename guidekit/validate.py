@@ -8,7 +8,6 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import datetime as dt
-import difflib
 import re
 import types
 import typing
@@ -16,7 +15,7 @@ from functools import cache
 
 from . import schema
 from .load import RawDocument
-from .problems import Problem, error
+from .problems import Problem, closest, error
 from .search_terms import STOP_WORDS, words
 from .yaml_lines import LineList, LineMap
 
@@ -90,8 +89,8 @@ class _Checker:
         for key in data:
             if key not in fields:
                 ok = False
-                close = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
-                hint = (f"did you mean `{close[0]}`?" if close
+                close = closest(key, fields)
+                hint = (f"did you mean `{close}`?" if close
                         else f"the keys allowed here are: {', '.join(fields)}")
                 self.fail(data.key_lines[key], prefix + key, f"unknown key; {hint}")
         values = {}
@@ -121,8 +120,8 @@ class _Checker:
         if shape == "choice":
             if value in detail:
                 return value
-            close = difflib.get_close_matches(str(value), [str(a) for a in detail], n=1)
-            hint_text = f"did you mean `{close[0]}`?" if close else "use one of"
+            close = closest(str(value), [str(a) for a in detail])
+            hint_text = f"did you mean `{close}`?" if close else "use one of"
             self.fail(line, field, f"`{value}` is not allowed; {hint_text} "
                                    f"({', '.join(f'`{a}`' for a in detail)})")
             return _INVALID
