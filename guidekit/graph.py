@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
+import typing
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from typing import Iterator, Mapping
 
 from . import checker as checker_stage
 from . import schema
 from .markdown_body import MarkdownResult
-from .problems import Problem, error, warning
+from .problems import Problem, closest, error, warning
 from .urls import BUILTIN_PAGES
 
 PageKey = tuple[str, str]  # (kind, slug): ("exercise", "plank"), ("page", "home")
@@ -39,6 +40,9 @@ _REF_KINDS = {"article": "articles", "pain-type": "pain_types", "exercise": "exe
 
 @dataclass(frozen=True)
 class SiteGraph:
+    """The validated content with every whole-site fact the pages need: what the render and
+    search stages read."""
+
     content: schema.Content
     pages: Mapping[PageKey, object]               # every entity with a page of its own
     bodies: Mapping[PageKey, MarkdownResult]      # rendered Markdown of each page with a body
@@ -60,19 +64,28 @@ def page_entities(content: schema.Content) -> dict[PageKey, object]:
     return pages
 
 
+@cache
+def _reference_fields(cls) -> tuple[tuple[str, str | None], ...]:
+    """(name, kind) of each field of `cls` that holds slugs of that kind, and (name, None) of
+    each group of keys, which may hold some: worked out once per class, not per entity."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, f.metadata.get("ref")) for f in schema.editor_fields(cls)
+                 if f.metadata.get("ref") or dataclasses.is_dataclass(hints[f.name]))
+
+
 def _references(entity, prefix: str = "") -> Iterator[tuple[str, str, str, str]]:
     """(field, line key, kind, slug) for every slug the entity's metadata refers to."""
-    for f in schema.editor_fields(type(entity)):
-        value = getattr(entity, f.name)
-        dotted = prefix + f.name
-        if dataclasses.is_dataclass(value):
+    for name, kind in _reference_fields(type(entity)):
+        value = getattr(entity, name)
+        dotted = prefix + name
+        if kind is None:
             yield from _references(value, dotted + ".")
-        elif f.metadata.get("ref") and value:
+        elif value:
             if isinstance(value, tuple):
                 for i, slug in enumerate(value):
-                    yield dotted, f"{dotted}.{i}", f.metadata["ref"], slug
+                    yield dotted, f"{dotted}.{i}", kind, slug
             else:
-                yield dotted, dotted, f.metadata["ref"], value
+                yield dotted, dotted, kind, value
 
 
 def _line(entity, key: str) -> int:
@@ -187,10 +200,11 @@ def _reserved_ids(key: PageKey) -> set[str]:
 def _heading_clashes(key: PageKey, entity, result: MarkdownResult) -> list[Problem]:
     """A body heading whose id the template already uses would give the page two elements
     with one id, and links to it would land on the wrong one."""
-    lines = entity.body.split("\n")
+    reserved = _reserved_ids(key)
     clashes = []
     for heading in result.headings:
-        if heading.anchor in _reserved_ids(key):
+        if heading.anchor in reserved:
+            lines = entity.body.split("\n")
             line = next((i for i, text in enumerate(lines, 1)
                          if text.startswith("#") and heading.text in text), 1)
             clashes.append(error(entity.source_path, entity.body_line + line - 1, "body",
@@ -211,9 +225,9 @@ def _missing(kind: str, slug: str, content: schema.Content, pages) -> str:
         known = list(content.sources)
     else:
         known = [s for k, s in pages if k == kind]
-    close = difflib.get_close_matches(slug, known, n=1, cutoff=0.6)
+    close = closest(slug, known)
     listed = ", ".join(sorted(known)[:8]) + (", ..." if len(known) > 8 else "")
-    hint = f"did you mean `{close[0]}`?" if close else (
+    hint = f"did you mean `{close}`?" if close else (
         f"check the spelling; known: {listed}" if known else "there are none yet")
     where = {"source": "content/sources.yaml", "person": "content/people.yaml",
              "page": "the built-in pages"}.get(kind, f"content/{kind}s/")

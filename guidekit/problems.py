@@ -16,6 +16,8 @@ class Severity(Enum):
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One thing to fix, where it is and what to do."""
+
     path: str
     line: int
     field: str
@@ -34,6 +36,14 @@ def error(path: str, line: int, field: str, message: str) -> Problem:
 
 def warning(path: str, line: int, field: str, message: str) -> Problem:
     return Problem(path, line, field, message, Severity.WARNING)
+
+
+def closest(word: str, choices) -> str | None:
+    """The choice most like `word`, for a "did you mean" hint; None if none is close."""
+    import difflib  # only here: a build without problems never needs it
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def errors_in(problems) -> list[Problem]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal, Mapping, Optional
 
 SLUG_PATTERN = r"[a-z0-9]+(-[a-z0-9]+)*"
@@ -290,6 +291,8 @@ def is_required(f: dataclasses.Field) -> bool:
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
-def editor_fields(cls) -> list[dataclasses.Field]:
-    """The fields an editor writes for `cls`, in declaration order."""
-    return [f for f in dataclasses.fields(cls) if f.name not in ENTRY_FIELDS]
+@cache
+def editor_fields(cls) -> tuple[dataclasses.Field, ...]:
+    """The fields an editor writes for `cls`, in declaration order (worked out once per class:
+    the build asks for every entity)."""
+    return tuple(f for f in dataclasses.fields(cls) if f.name not in ENTRY_FIELDS)

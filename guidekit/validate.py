@@ -8,7 +8,6 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import datetime as dt
-import difflib
 import re
 import types
 import typing
@@ -16,7 +15,7 @@ from functools import cache
 
 from . import schema
 from .load import RawDocument
-from .problems import Problem, error
+from .problems import Problem, closest, error
 from .search_terms import STOP_WORDS, words
 from .yaml_lines import LineList, LineMap
 
@@ -28,8 +27,30 @@ _SLUG_FROM_FILE = ("article", "pain-type", "exercise")
 
 
 @cache
-def _hints(cls) -> dict:
-    return typing.get_type_hints(cls)
+def _fields(cls) -> dict[str, tuple[dataclasses.Field, object, bool]]:
+    """name -> (field, type, required) of each key an editor writes for `cls`, worked out once
+    per class rather than for every entry."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: (f, hints[f.name], schema.is_required(f)) for f in schema.editor_fields(cls)}
+
+
+@cache
+def _shape(hint) -> tuple[str, object]:
+    """What a schema type asks for, worked out once per type rather than for every value:
+    ("optional", the type when given), ("choice", the choices), ("list", the item type),
+    ("mapping", the value type), ("group", the dataclass) or ("scalar", the type)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return "optional", next(a for a in args if a is not type(None))
+    if origin is typing.Literal:
+        return "choice", args
+    if origin is tuple:
+        return "list", args[0]
+    if origin is collections.abc.Mapping:
+        return "mapping", args[1]
+    if dataclasses.is_dataclass(hint):
+        return "group", hint
+    return "scalar", hint
 
 
 def _describe(value) -> str:
@@ -60,28 +81,30 @@ class _Checker:
         self.problems.append(error(self.path, line, field, message))
 
     def entity(self, cls, data: LineMap, prefix: str = "", **fixed):
-        """Build `cls` from a YAML mapping, or return None (with problems) if it cannot be."""
-        fields = {f.name: f for f in schema.editor_fields(cls)}
+        """Build `cls` from a YAML mapping, or return None (with problems) if it cannot be.
+        `fixed` holds the values not written by editors, such as `lines=self.lines`: the dict
+        is filled in as the keys are read, and ends up complete before the entity is made."""
+        fields = _fields(cls)
         ok = True
         for key in data:
             if key not in fields:
                 ok = False
-                close = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
-                hint = (f"did you mean `{close[0]}`?" if close
+                close = closest(key, fields)
+                hint = (f"did you mean `{close}`?" if close
                         else f"the keys allowed here are: {', '.join(fields)}")
                 self.fail(data.key_lines[key], prefix + key, f"unknown key; {hint}")
         values = {}
-        for name, f in fields.items():
+        for name, (f, hint, required) in fields.items():
             dotted = prefix + name
             if name not in data:
-                if schema.is_required(f):
+                if required:
                     ok = False
                     self.fail(data.line, dotted, f"required key is missing; add `{name}:` "
                                                  f"({f.metadata['doc']})")
                 continue
             line = data.key_lines[name]
             self.lines[dotted] = line
-            converted = self.value(data[name], _hints(cls)[name], line, dotted, f)
+            converted = self.value(data[name], hint, line, dotted, f)
             if converted is _INVALID:
                 ok = False
             else:
@@ -91,33 +114,29 @@ class _Checker:
         return cls(**values, **fixed)
 
     def value(self, value, hint, line: int, field: str, f: dataclasses.Field):
-        origin = typing.get_origin(hint)
-        args = typing.get_args(hint)
-        if origin in (typing.Union, types.UnionType):
-            if value is None:
-                return None
-            hint = next(a for a in args if a is not type(None))
-            return self.value(value, hint, line, field, f)
-        if origin is typing.Literal:
-            if value in args:
+        shape, detail = _shape(hint)
+        if shape == "optional":
+            return None if value is None else self.value(value, detail, line, field, f)
+        if shape == "choice":
+            if value in detail:
                 return value
-            close = difflib.get_close_matches(str(value), [str(a) for a in args], n=1)
-            hint_text = f"did you mean `{close[0]}`?" if close else "use one of"
+            close = closest(str(value), [str(a) for a in detail])
+            hint_text = f"did you mean `{close}`?" if close else "use one of"
             self.fail(line, field, f"`{value}` is not allowed; {hint_text} "
-                                   f"({', '.join(f'`{a}`' for a in args)})")
+                                   f"({', '.join(f'`{a}`' for a in detail)})")
             return _INVALID
-        if origin is tuple:
-            return self.sequence(value, args[0], line, field, f)
-        if origin is collections.abc.Mapping:
-            return self.mapping(value, args[1], line, field, f)
-        if dataclasses.is_dataclass(hint):
+        if shape == "list":
+            return self.sequence(value, detail, line, field, f)
+        if shape == "mapping":
+            return self.mapping(value, detail, line, field, f)
+        if shape == "group":
             if not isinstance(value, LineMap):
                 self.fail(line, field, f"should be a group of keys, not {_describe(value)} "
                                        f"(see the example in docs/content-reference.md)")
                 return _INVALID
-            result = self.entity(hint, value, prefix=field + ".")
+            result = self.entity(detail, value, prefix=field + ".")
             return _INVALID if result is None else result
-        return self.scalar(value, hint, line, field)
+        return self.scalar(value, detail, line, field)
 
     def sequence(self, value, item_hint, line, field, f):
         if not isinstance(value, LineList):
@@ -128,9 +147,10 @@ class _Checker:
             self.fail(line, field, "the list is empty; add at least one item")
             return _INVALID
         items = []
+        groups = dataclasses.is_dataclass(item_hint)
         for i, (item, item_line) in enumerate(zip(value, value.item_lines)):
             item_field = field
-            if dataclasses.is_dataclass(item_hint):
+            if groups:
                 # A group of keys in a list is named by its position, counted from 1 as
                 # editors count: `questions.3.text`.
                 item_field = f"{field}.{i + 1}"
@@ -199,9 +219,7 @@ def _page(doc: RawDocument):
         return None, checker.problems
     cls = _KIND_CLASS[doc.kind]
     page = checker.entity(cls, doc.data, slug=doc.slug, source_path=doc.path,
-                          body=doc.body, body_line=doc.body_line)
-    if page is not None:
-        page = dataclasses.replace(page, lines=checker.lines)
+                          body=doc.body, body_line=doc.body_line, lines=checker.lines)
     return page, checker.problems
 
 
@@ -220,13 +238,13 @@ def _entries(doc: RawDocument, cls):
         entry = None
         if isinstance(data, LineMap):
             entry = checker.entity(cls, data, prefix=f"{slug}.", slug=slug,
-                                   source_path=doc.path, line=line)
+                                   source_path=doc.path, line=line, lines=checker.lines)
         else:
             checker.fail(line, slug, f"should be a group of keys, not {_describe(data)}")
         if entry is None:
             broken.add(slug)
         else:
-            entries[slug] = dataclasses.replace(entry, lines=checker.lines)
+            entries[slug] = entry
     return entries, checker.problems, broken
 
 
@@ -280,9 +298,9 @@ def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozens
     for doc in sorted(docs, key=lambda d: d.path):
         if doc.kind == "site":
             checker = _Checker(doc.path)
-            site = checker.entity(schema.SiteConfig, doc.data, source_path=doc.path)
+            singles["site"] = checker.entity(schema.SiteConfig, doc.data, source_path=doc.path,
+                                             lines=checker.lines)
             problems += checker.problems
-            singles["site"] = site and dataclasses.replace(site, lines=checker.lines)
         elif doc.kind in ("people", "sources"):
             cls, kind = (schema.Person, "person") if doc.kind == "people" else \
                 (schema.Source, "source")
@@ -291,11 +309,12 @@ def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozens
             broken.update((kind, slug) for slug in bad)
         elif doc.kind == "search":
             checker = _Checker(doc.path)
-            search = checker.entity(schema.SearchSettings, doc.data, source_path=doc.path)
+            search = checker.entity(schema.SearchSettings, doc.data, source_path=doc.path,
+                                    lines=checker.lines)
             problems += checker.problems
             if search is not None:
-                singles["search"] = dataclasses.replace(search, lines=checker.lines)
-                problems += _search_rules(singles["search"])
+                singles["search"] = search
+                problems += _search_rules(search)
         elif doc.kind in ("home", "about", "checker"):
             singles[doc.kind], found = _page(doc)
             problems += found

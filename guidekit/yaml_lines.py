@@ -27,32 +27,57 @@ class YamlError(Exception):
         self.message = message
 
 
+_TAGS = {yaml.ScalarNode: yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG,
+         yaml.SequenceNode: yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+         yaml.MappingNode: yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG}
+_STR_TAG = _TAGS[yaml.ScalarNode]
+
+
 class _Loader(_BaseLoader):
-    pass
+    def resolve(self, kind, value, implicit):
+        """The tag of a node written without one, as PyYAML's `Resolver.resolve` finds it (the
+        parser asks for every node), in fewer steps: this loader has neither the path nor the
+        wildcard resolvers that it also checks for. A test compares the two."""
+        if kind is yaml.ScalarNode and implicit[0]:
+            for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                if regexp.match(value):
+                    return tag
+        return _TAGS[kind]
+
+
+def _value(loader: _Loader, node: yaml.Node):
+    """The Python value of a node. Text, most of any file, is taken straight from its node:
+    PyYAML's constructor would return `node.value` too, but through several calls. Everything
+    else goes through PyYAML, which also catches aliases that contain themselves."""
+    if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
+        return node.value
+    return loader.construct_object(node, deep=True)
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
+    first_line = 1 + loader.line_offset  # marks count lines from 0
     result = LineMap()
-    result.line = node.start_mark.line + 1 + loader.line_offset
-    result.key_lines = {}
+    result.line = node.start_mark.line + first_line
+    result.key_lines = key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1 + loader.line_offset
+        key = _value(loader, key_node)
+        line = key_node.start_mark.line + first_line
         if not isinstance(key, (str, int)):
             raise YamlError(line, "a key must be a plain word followed by a colon")
         key = str(key)
         if key in result:
-            loader.duplicates.append((line, key, result.key_lines[key]))
+            loader.duplicates.append((line, key, key_lines[key]))
             continue
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = line
+        result[key] = _value(loader, value_node)
+        key_lines[key] = line
     return result
 
 
 def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(item, deep=True) for item in node.value)
-    result.line = node.start_mark.line + 1 + loader.line_offset
-    result.item_lines = [item.start_mark.line + 1 + loader.line_offset for item in node.value]
+    first_line = 1 + loader.line_offset
+    result = LineList([_value(loader, item) for item in node.value])
+    result.line = node.start_mark.line + first_line
+    result.item_lines = [item.start_mark.line + first_line for item in node.value]
     return result
 
 
