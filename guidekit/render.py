@@ -59,9 +59,12 @@ def full_stop(text: str) -> str:
 
 
 def make_environment(templates: Mapping[str, str]) -> jinja2.Environment:
+    # auto_reload=False: the templates do not change during a build, so Jinja need not compare
+    # a template's source again every time a page extends or includes it.
     env = jinja2.Environment(loader=jinja2.DictLoader(dict(templates)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True)
+                             lstrip_blocks=True, keep_trailing_newline=True,
+                             auto_reload=False)
     env.filters["human_date"] = human_date
     env.filters["full_stop"] = full_stop
     env.globals.update(EVIDENCE_LABELS=EVIDENCE_LABELS, SOURCE_KIND_LABELS=SOURCE_KIND_LABELS,
