@@ -423,24 +423,37 @@ def page_contexts(graph: SiteGraph, base_url: str | None = None,
             yield from make()
 
 
-def render_pages(graph: SiteGraph, templates: Mapping[str, str], memo: Memo | None = None,
-                 base_url: str | None = None, share: Callable[[int], bool] = lambda n: True
+class Templates:
+    """The site's templates ({name: source}), every one compiled now, or loaded from the
+    memo (see _MemoBytecode): made before the build forks, both processes use the same
+    compiled code. `key` stands for the whole set in page keys (b"" without a memo)."""
+
+    def __init__(self, sources: Mapping[str, str], memo: Memo | None = None):
+        self.key = memo.key("templates", *(part for name in sorted(sources)
+                                           for part in (name, sources[name]))) if memo else b""
+        self.env = make_environment(sources, _MemoBytecode(memo, self.key) if memo else None)
+        for name in sources:
+            self.env.get_template(name)
+
+
+def render_pages(graph: SiteGraph, templates: Templates | Mapping[str, str],
+                 memo: Memo | None = None, base_url: str | None = None,
+                 share: Callable[[int], bool] = lambda n: True
                  ) -> Iterator[tuple[str, bytes | None, Callable[[], bytes]]]:
     """Every page (in `share`, see page_contexts), one at a time, as (output path, memo key,
     render), where render() gives the page's bytes. With a memo, the key stands for the
     page's templates, its context and the base URL: the context is all that a page shows (the
     helpers url and asset depend only on the page's path, and for 404.html on the base URL),
     so a page whose key an earlier build saw is the page that build made. Without a memo the
-    key is None."""
-    template_set = memo.key("templates", *(part for name in sorted(templates)
-                                           for part in (name, templates[name]))) if memo else b""
-    env = make_environment(templates, _MemoBytecode(memo, template_set) if memo else None)
+    key is None. `templates` are compiled here when given as sources."""
+    if not isinstance(templates, Templates):
+        templates = Templates(templates, memo)
     for path, name, context in page_contexts(graph, base_url, share):
         key = None
         if memo is not None:
             shown = value_bytes({k: v for k, v in context.items() if not callable(v)})
-            key = memo.key("page", template_set, base_url or "", path, name, shown)
-        yield path, key, partial(_render, env, name, context)
+            key = memo.key("page", templates.key, base_url or "", path, name, shown)
+        yield path, key, partial(_render, templates.env, name, context)
 
 
 def _render(env: jinja2.Environment, name: str, context: Mapping) -> bytes:
