@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from types import MappingProxyType
 from typing import Callable, Iterator, Mapping
 from urllib.parse import urlsplit
@@ -49,6 +49,7 @@ _INDEX_PAGES = {"articles": ("article", "Articles", "articles"),
                 "people": ("person", "People", "people")}
 
 
+@cache  # strftime takes 4 us, and the same few dates come back on every page
 def human_date(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
@@ -109,11 +110,12 @@ class _MemoBytecode(jinja2.BytecodeCache):
 
 def make_environment(templates: Mapping[str, str],
                      bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
-    # auto_reload=False: the templates do not change during a build, so Jinja need not compare
-    # a template's source again every time a page extends or includes it.
+    # The templates do not change during a build and are few: Jinja need not compare a
+    # template's source again (auto_reload) nor keep its cache in least-recently-used order
+    # (cache_size=-1) every time a page extends or includes one.
     env = _Environment(loader=jinja2.DictLoader(dict(templates)), autoescape=True,
                        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                       keep_trailing_newline=True, auto_reload=False,
+                       keep_trailing_newline=True, auto_reload=False, cache_size=-1,
                        bytecode_cache=bytecode_cache)
     env.filters["human_date"] = human_date
     env.filters["full_stop"] = full_stop
