@@ -43,6 +43,7 @@ _TEMPLATES = {"article": "article.html", "pain-type": "pain_type.html",
 # Search engines cut titles longer than this; longer page titles drop the site name.
 MAX_TITLE = 70
 NOT_FOUND = "404.html"
+CITATION = "partials/citation.html"
 _INDEX_PAGES = {"articles": ("article", "Articles", "articles"),
                 "pain-types": ("pain-type", "Types of back pain", "pain_types"),
                 "exercises": ("exercise", "Exercises", "exercises"),
@@ -434,8 +435,19 @@ class Templates:
         self.key = memo.key("templates", *(part for name in sorted(sources)
                                            for part in (name, sources[name]))) if memo else b""
         self.env = make_environment(sources, _MemoBytecode(memo, self.key) if memo else None)
+        self.env.globals["citation"] = self._citation
+        self._citations: dict[schema.Source, Markup] = {}
         for name in sources:
             self.env.get_template(name)
+
+    def _citation(self, source: schema.Source) -> Markup:
+        """A source's citation (partials/citation.html): the same on every page that cites
+        it, so made once."""
+        made = self._citations.get(source)
+        if made is None:
+            made = Markup(self.env.get_template(CITATION).render(source=source))
+            self._citations[source] = made
+        return made
 
 
 def render_pages(graph: SiteGraph, templates: Templates | Mapping[str, str],
