@@ -60,6 +60,16 @@ def test_cold_warm_and_edited_builds_match_builds_from_scratch(corpus, tmp_path)
     assert edited.computed == 3 + len(changed_pages) + 1 < cold.computed / 4
 
 
+def test_an_edit_of_the_body_alone_renders_the_page_again(corpus, tmp_path):
+    # Page keys leave the rendered body out: it is the page's own Markdown, which they hold.
+    cache_dir, site = tmp_path / "cache", tmp_path / "site"
+    cached_build(corpus, site, cache_dir)
+    article = corpus / "articles" / "article-00002.md"
+    article.write_text(article.read_text() + "\nA sentence only the body has.\n")
+    assert cached_build(corpus, site, cache_dir).computed == 3 + 1 + 1  # see above
+    assert "A sentence only the body has." in (site / "articles/article-00002.html").read_text()
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_page_changed_or_removed_in_the_output_is_made_again(corpus, tmp_path, jobs):
     # The memo keeps only a digest of each page and reuses the previous output's file, so
