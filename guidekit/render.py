@@ -432,8 +432,9 @@ def page_contexts(graph: SiteGraph, base_url: str | None = None,
 
 class Templates:
     """The site's templates ({name: source}), every one compiled now, or loaded from the
-    memo (see _MemoBytecode): made before the build forks, both processes use the same
-    compiled code. `key` stands for the whole set in page keys (b"" without a memo)."""
+    memo (see _MemoBytecode): made before a build forks, both processes share the compiled
+    code. `key` stands for the whole set in page keys (b"" without a memo). Templates call
+    citation(source) for a source's citation, made once per source."""
 
     def __init__(self, sources: Mapping[str, str], memo: Memo | None = None):
         self.key = memo.key("templates", *(part for name in sorted(sources)
@@ -445,8 +446,8 @@ class Templates:
             self.env.get_template(name)
 
     def _citation(self, source: schema.Source) -> Markup:
-        """A source's citation (partials/citation.html): the same on every page that cites
-        it, so made once."""
+        """partials/citation.html for one source: the same on every page that cites it (an
+        include would render it again each time, in a context of its own)."""
         made = self._citations.get(source)
         if made is None:
             made = Markup(self.env.get_template(CITATION).render(source=source))
