@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from types import MappingProxyType
 from typing import Callable, Iterator, Mapping
 from urllib.parse import urlsplit
@@ -24,7 +24,7 @@ from .feeds import FEED
 from .graph import CHECKER_KEY, PageKey, SiteGraph
 from .markdown_body import LINK_KINDS
 from .structured_data import medical_web_page, script_json
-from .urls import BUILTIN_PAGES, absolute, page_path, relative, target_path
+from .urls import BUILTIN_PAGES, absolute, page_path, relative, target_path, up_to_root
 
 _INTERNAL_HREF = re.compile(rf'href="({"|".join(LINK_KINDS)}):([^"#]*)(?:#([^"]*))?"')
 KIND_LABELS = {"article": "Article", "pain-type": "Pain type", "exercise": "Exercise",
@@ -43,12 +43,14 @@ _TEMPLATES = {"article": "article.html", "pain-type": "pain_type.html",
 # Search engines cut titles longer than this; longer page titles drop the site name.
 MAX_TITLE = 70
 NOT_FOUND = "404.html"
+CITATION = "partials/citation.html"
 _INDEX_PAGES = {"articles": ("article", "Articles", "articles"),
                 "pain-types": ("pain-type", "Types of back pain", "pain_types"),
                 "exercises": ("exercise", "Exercises", "exercises"),
                 "people": ("person", "People", "people")}
 
 
+@cache  # strftime takes 4 us, and the same few dates come back on every page
 def human_date(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
@@ -58,10 +60,64 @@ def full_stop(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
-def make_environment(templates: Mapping[str, str]) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.DictLoader(dict(templates)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True)
+def escaped(value) -> str:
+    """What markupsafe.escape(value) gives (same escapes, same order), but not made Markup."""
+    if type(value) is not str:
+        if hasattr(value, "__html__"):
+            return value.__html__()
+        value = str(value)
+    return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's, but a template's output `{{ value }}` is escaped by `escaped`, not by
+    markupsafe.escape: a page is joined into one string anyway, and the Markup object that
+    escape() makes of each of a page's ~80 values took a quarter of the rendering time. Where
+    Jinja would not call escape() (autoescape toggled inside a template, a finalize function),
+    it is left alone; if Jinja stops calling this hook, output is the same, only slower."""
+
+    def _output_child_pre(self, node, frame, finalize) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile and finalize.src is None:
+            self.write("environment.escaped(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+
+class _Environment(jinja2.Environment):
+    code_generator_class = _CodeGenerator
+    escaped = staticmethod(escaped)
+
+
+class _MemoBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in the build memo, all under one key that stands for the whole
+    template set, so that even a build that renders no page keeps them for the next one.
+    Compiling the site's templates takes about 30 ms; loading them back, 0.2 ms. Jinja checks
+    that each was compiled by this Python, in its own bytecode format."""
+
+    def __init__(self, memo: Memo, template_set: bytes):
+        self.memo = memo
+        self.key = memo.key("template-code", jinja2.__version__, template_set)
+        self.code: dict[str, bytes] = dict(memo.get(self.key)) if self.key in memo else {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+        self.memo.put(self.key, dict(self.code))
+
+
+def make_environment(templates: Mapping[str, str],
+                     bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    # The templates do not change during a build and are few: Jinja need not compare a
+    # template's source again (auto_reload) nor keep its cache in least-recently-used order
+    # (cache_size=-1) every time a page extends or includes one.
+    env = _Environment(loader=jinja2.DictLoader(dict(templates)), autoescape=True,
+                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                       keep_trailing_newline=True, auto_reload=False, cache_size=-1,
+                       bytecode_cache=bytecode_cache)
     env.filters["human_date"] = human_date
     env.filters["full_stop"] = full_stop
     env.globals.update(EVIDENCE_LABELS=EVIDENCE_LABELS, SOURCE_KIND_LABELS=SOURCE_KIND_LABELS,
@@ -86,6 +142,9 @@ class _Linker:
     def __init__(self, from_path: str, root: str | None = None):
         self.from_path = from_path
         self.root = root
+        # A link to another page is this, then that page's path: pages with the same start
+        # show the same links (see _Build).
+        self.start = root if root is not None else up_to_root(from_path)
 
     def file(self, path: str, anchor: str = "") -> str:
         if self.root is not None:
@@ -109,18 +168,13 @@ class PageLink:
     kind: str
     summary: str
 
+    def __reduce__(self):
+        # Pickled (for page keys, a dozen links a page) as a tuple: 30% faster than as a dict.
+        return PageLink, (self.href, self.title, self.kind, self.summary)
+
 
 def _title(entity) -> str:
     return entity.name if isinstance(entity, schema.Person) else entity.title
-
-
-def _links(graph: SiteGraph, linker: "_Linker", keys) -> list[PageLink]:
-    links = []
-    for kind, slug in keys:
-        entity = graph.pages[(kind, slug)]
-        summary = entity.about if kind == "person" else entity.summary
-        links.append(PageLink(linker.url(kind, slug), _title(entity), kind, summary))
-    return links
 
 
 def _grouped(links: list[PageLink]) -> dict[str, list[PageLink]]:
@@ -129,6 +183,48 @@ def _grouped(links: list[PageLink]) -> dict[str, list[PageLink]]:
         if link.kind != "page":
             groups.setdefault(link.kind, []).append(link)
     return groups
+
+
+# The main navigation: (page slug, label).
+_NAV = (("home", "Home"), ("pain-types", "Pain types"), ("exercises", "Exercises"),
+        ("articles", "Articles"), ("checker", "Symptom checker"), ("about", "About"))
+
+
+class _Build:
+    """What page contexts are made from: the site graph, its public address (or None), and
+    what pages share. A page's links to other pages, and the links in its header, depend only
+    on how its links start (its folder), so each is made once per start and shared."""
+
+    def __init__(self, graph: SiteGraph, base_url: str | None):
+        self.graph = graph
+        self.base_url = base_url
+        self._links: dict[tuple[str, PageKey], PageLink] = {}
+        self._headers: dict[str, dict] = {}
+
+    def links(self, linker: _Linker, keys) -> list[PageLink]:
+        return [self._link(linker, key) for key in keys]
+
+    def _link(self, linker: _Linker, key: PageKey) -> PageLink:
+        link = self._links.get((linker.start, key))
+        if link is None:
+            kind, slug = key
+            entity = self.graph.pages[key]
+            summary = entity.about if kind == "person" else entity.summary
+            link = PageLink(linker.url(kind, slug), _title(entity), kind, summary)
+            self._links[linker.start, key] = link
+        return link
+
+    def header(self, linker: _Linker) -> dict:
+        """The links every page shows in its header and head: the main navigation (as
+        (slug, label, href)), the warning signs page and the feed."""
+        header = self._headers.get(linker.start)
+        if header is None:
+            header = {"nav": [(slug, label, linker.url("page", slug)) for slug, label in _NAV],
+                      "help_url": linker.url("article",
+                                             self.graph.content.site.warning_signs_page),
+                      "feed_url": linker.file(FEED)}
+            self._headers[linker.start] = header
+        return header
 
 
 def document_title(title: str, site_title: str, is_home: bool) -> str:
@@ -142,69 +238,67 @@ def document_title(title: str, site_title: str, is_home: bool) -> str:
     return title[:MAX_TITLE - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def _addressed(graph: SiteGraph, key: PageKey, path: str, title: str,
+def _addressed(build: _Build, key: PageKey, path: str, title: str,
                base_url: str | None) -> dict:
     """The context entries that follow from a page's own address and title."""
     return {"path": path, "title": title,
-            "document_title": document_title(title, graph.content.site.title,
+            "document_title": document_title(title, build.graph.content.site.title,
                                              key == ("page", "home")),
             "canonical": absolute(base_url, path) if base_url else None}
 
 
-def _common(graph: SiteGraph, key: PageKey, path: str, title: str, description: str,
-            base_url: str | None, linker: "_Linker | None" = None) -> dict:
-    linker = linker or _Linker(path)
-    content = graph.content
+def _common(build: _Build, key: PageKey, linker: _Linker, title: str, description: str,
+            base_url: str | None) -> dict:
+    header = build.header(linker)
     return {
-        "site": content.site, "key": key, **_addressed(graph, key, path, title, base_url),
+        "site": build.graph.content.site, "key": key,
+        **_addressed(build, key, linker.from_path, title, base_url),
         "description": description, "url": linker.url, "asset": linker.asset,
-        "feed_url": linker.file(FEED), "json_ld": None,
-        "nav": [(label, linker.url("page", slug), key == ("page", slug))
-                for slug, label in (("home", "Home"), ("pain-types", "Pain types"),
-                                    ("exercises", "Exercises"), ("articles", "Articles"),
-                                    ("checker", "Symptom checker"), ("about", "About"))],
-        "help_url": linker.url("article", content.site.warning_signs_page),
+        "feed_url": header["feed_url"], "json_ld": None,
+        "nav": [(label, href, key == ("page", slug)) for slug, label, href in header["nav"]],
+        "help_url": header["help_url"],
     }
 
 
-def _json_ld(graph: SiteGraph, entity: schema.PageMeta, citations: list[schema.Source],
-             path: str, base_url: str | None) -> Markup:
-    reviewer = entity.review.reviewer
+def _json_ld(build: _Build, entity: schema.PageMeta, citations: list[schema.Source],
+             path: str) -> Markup:
+    reviewer, base_url = entity.review.reviewer, build.base_url
     data = medical_web_page(
-        entity, graph.content.site, citations,
-        graph.content.people.get(reviewer) if reviewer else None,
+        entity, build.graph.content.site, citations,
+        build.graph.content.people.get(reviewer) if reviewer else None,
         absolute(base_url, path) if base_url else None,
         absolute(base_url, page_path("person", reviewer)) if base_url and reviewer else None)
     return Markup(script_json(data))
 
 
-def _page_context(graph: SiteGraph, key: PageKey, base_url: str | None) -> dict:
+def _page_context(build: _Build, key: PageKey) -> dict:
     kind, slug = key
+    graph = build.graph
     entity = graph.pages[key]
     path = page_path(kind, slug)
-    is_person = kind == "person"
-    context = _common(graph, key, path, _title(entity),
-                      entity.about if is_person else entity.summary, base_url)
     linker = _Linker(path)
+    is_person = kind == "person"
+    context = _common(build, key, linker, _title(entity),
+                      entity.about if is_person else entity.summary, build.base_url)
     body = graph.bodies.get(key)
     citations = [graph.content.sources[s] for s in graph.citations.get(key, ())]
     context.update(
         page=entity,
         body=Markup(resolve_links(body.html, path)) if body else Markup(""),
         citations=citations,
-        linked_from=_grouped(_links(graph, linker, graph.links_in.get(key, ()))),
-        experts=_links(graph, linker, (("person", p) for p in getattr(entity, "experts", ()))),
-        pain_types=_links(graph, linker, (("pain-type", p)
-                                          for p in getattr(entity, "pain_types", ()))),
-        exercises=_links(graph, linker, (("exercise", p)
-                                         for p in getattr(entity, "exercises", ()))),
+        linked_from=_grouped(build.links(linker, graph.links_in.get(key, ()))),
+        experts=build.links(linker, (("person", p) for p in getattr(entity, "experts", ()))),
+        pain_types=build.links(linker, (("pain-type", p)
+                                        for p in getattr(entity, "pain_types", ()))),
+        exercises=build.links(linker, (("exercise", p)
+                                       for p in getattr(entity, "exercises", ()))),
     )
     if not is_person:
         review = entity.review
-        context["reviewer"] = (_links(graph, linker, [("person", review.reviewer)])[0]
+        context["reviewer"] = (build.links(linker, [("person", review.reviewer)])[0]
                                if review.reviewer else None)
-        context["related"] = _links(graph, linker, (("article", s) for s in entity.related))
-        context["json_ld"] = _json_ld(graph, entity, citations, path, base_url)
+        context["related"] = build.links(linker, (("article", s) for s in entity.related))
+        context["json_ld"] = _json_ld(build, entity, citations, path)
     return context
 
 
@@ -215,62 +309,63 @@ class ReviewRow:
     reviewer: str
 
 
-def _review_table(graph: SiteGraph, linker: "_Linker") -> list[ReviewRow]:
+def _review_table(build: _Build, linker: _Linker) -> list[ReviewRow]:
     """Every page's review status for the about page: overdue and unreviewed first."""
-    people = graph.content.people
+    people = build.graph.content.people
     rows = []
-    for key, entity in graph.pages.items():
+    for key, entity in build.graph.pages.items():
         if key[0] == "person":
             continue
         review = entity.review
         reviewer = people[review.reviewer].name if review.reviewer else ""
-        rows.append(ReviewRow(_links(graph, linker, [key])[0], review, reviewer))
+        rows.append(ReviewRow(build.links(linker, [key])[0], review, reviewer))
     return sorted(rows, key=lambda r: (r.review.status == "reviewed", r.review.next_review,
                                        r.page.title))
 
 
-def _index_context(graph: SiteGraph, slug: str, base_url: str | None) -> dict:
+def _index_context(build: _Build, slug: str) -> dict:
     kind, title, attr = _INDEX_PAGES[slug]
-    path = BUILTIN_PAGES[slug]
+    linker = _Linker(BUILTIN_PAGES[slug])
     intro = {"articles": "Everything the guide explains, one topic per page.",
              "pain-types": "Ways to describe what your back pain feels like. They help you "
                            "talk about it; they are not a diagnosis.",
              "exercises": "Exercises for a stronger, less painful back, each with steps, "
                           "how much to do and when to stop.",
              "people": "The people this guide quotes or cites, and their role."}[slug]
-    context = _common(graph, ("page", slug), path, title, intro, base_url)
-    keys = ((kind, s) for s in getattr(graph.content, attr))
-    context.update(entries=_links(graph, _Linker(path), keys), intro=intro)
+    context = _common(build, ("page", slug), linker, title, intro, build.base_url)
+    keys = ((kind, s) for s in getattr(build.graph.content, attr))
+    context.update(entries=build.links(linker, keys), intro=intro)
     return context
 
 
-def _sources_context(graph: SiteGraph, base_url: str | None) -> dict:
-    path = BUILTIN_PAGES["sources"]
-    context = _common(graph, ("page", "sources"), path, "Sources",
-                      "Every source this guide cites, with the pages that cite it.", base_url)
-    linker = _Linker(path)
+def _sources_context(build: _Build) -> dict:
+    linker = _Linker(BUILTIN_PAGES["sources"])
+    context = _common(build, ("page", "sources"), linker, "Sources",
+                      "Every source this guide cites, with the pages that cite it.",
+                      build.base_url)
+    graph = build.graph
     context.update(sources=list(graph.content.sources.values()),
-                   cited_by={s: _links(graph, linker, keys) for s, keys in graph.cited_by.items()})
+                   cited_by={s: build.links(linker, keys) for s, keys in graph.cited_by.items()})
     return context
 
 
-def _not_found_context(graph: SiteGraph, base_url: str | None) -> dict:
+def _not_found_context(build: _Build) -> dict:
     """The 404 page is served in place of any missing address, at any depth, so its links
     start from the site's root path: the base URL's path, or the host's root without one."""
-    root = urlsplit(base_url).path if base_url else "/"
-    return _common(graph, ("page", "404"), NOT_FOUND, "Page not found",
-                   "There is no page at this address.", None,
-                   _Linker(NOT_FOUND, root if root.endswith("/") else root + "/"))
+    root = urlsplit(build.base_url).path if build.base_url else "/"
+    return _common(build, ("page", "404"),
+                   _Linker(NOT_FOUND, root if root.endswith("/") else root + "/"),
+                   "Page not found", "There is no page at this address.", None)
 
 
-def _checker_pages(graph: SiteGraph, base_url: str | None) -> dict[str, tuple[str, Mapping]]:
+def _checker_pages(build: _Build) -> dict[str, tuple[str, Mapping]]:
     """The checker's index and step pages: each step page has its own title and address."""
+    graph = build.graph
     entity = graph.pages[CHECKER_KEY]
     pages = {}
-    for path, context in checker_contexts(graph, _page_context(graph, CHECKER_KEY,
-                                                                base_url)).items():
-        context.update(_addressed(graph, CHECKER_KEY, path, context["title"], base_url),
-                       json_ld=_json_ld(graph, entity, context["citations"], path, base_url))
+    for path, context in checker_contexts(graph, _page_context(build, CHECKER_KEY)).items():
+        context.update(_addressed(build, CHECKER_KEY, path, context["title"], build.base_url),
+                       json_ld=_json_ld(build, entity, context["citations"], path))
         if not context["is_index"]:
             context["description"] = _step_description(context["step"])
         pages[path] = ("checker.html", MappingProxyType(context))
@@ -287,31 +382,29 @@ def _step_description(step: Mapping) -> str:
                      f"Read next: {read_next}." if read_next else ""))
 
 
-def _search_context(graph: SiteGraph, base_url: str | None) -> dict:
+def _search_context(build: _Build) -> dict:
     """The search page: its filters, and links to browse when JavaScript is off."""
-    path = BUILTIN_PAGES["search"]
-    context = _common(graph, ("page", "search"), path, "Search",
-                      "Search the guide in your own words.", base_url)
-    linker, content = _Linker(path), graph.content
+    linker, content = _Linker(BUILTIN_PAGES["search"]), build.graph.content
+    context = _common(build, ("page", "search"), linker, "Search",
+                      "Search the guide in your own words.", build.base_url)
     context.update(
         kinds=[(kind, title) for kind, title, _ in _INDEX_PAGES.values() if kind != "person"],
         pain_filter=[(slug, pain.title) for slug, pain in content.pain_types.items()],
-        pain_types=_links(graph, linker, (("pain-type", s) for s in content.pain_types)),
-        exercises=_links(graph, linker, (("exercise", s) for s in content.exercises)))
+        pain_types=build.links(linker, (("pain-type", s) for s in content.pain_types)),
+        exercises=build.links(linker, (("exercise", s) for s in content.exercises)))
     return context
 
 
-def _entity_contexts(graph: SiteGraph, key: PageKey, base_url: str | None
-                     ) -> Iterator[tuple[str, str, Mapping]]:
+def _entity_contexts(build: _Build, key: PageKey) -> Iterator[tuple[str, str, Mapping]]:
     kind, slug = key
     if key == CHECKER_KEY:
-        for path, (template, context) in _checker_pages(graph, base_url).items():
+        for path, (template, context) in _checker_pages(build).items():
             yield path, template, context
         return
     template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
-    context = _page_context(graph, key, base_url)
+    context = _page_context(build, key)
     if key == ("page", "about"):
-        context["review_table"] = _review_table(graph, _Linker(page_path(kind, slug)))
+        context["review_table"] = _review_table(build, _Linker(page_path(kind, slug)))
     yield page_path(kind, slug), template, MappingProxyType(context)
 
 
@@ -322,9 +415,11 @@ def page_contexts(graph: SiteGraph, base_url: str | None = None,
     at a time: a page's context holds its whole body, so all of them at once would hold the
     site twice. Only the pages whose number passes `share` (the symptom checker's pages
     count as one), so that processes can share the pages out."""
+    build = _Build(graph, base_url)
+
     def one(path: str, template: str, make: Callable[..., dict], *args):
-        return lambda: [(path, template, MappingProxyType(make(graph, *args, base_url)))]
-    makers = [partial(_entity_contexts, graph, key, base_url) for key in graph.pages]
+        return lambda: [(path, template, MappingProxyType(make(build, *args)))]
+    makers = [partial(_entity_contexts, build, key) for key in graph.pages]
     makers += [one(BUILTIN_PAGES[slug], "list.html", _index_context, slug)
                for slug in _INDEX_PAGES]
     makers += [one(BUILTIN_PAGES["sources"], "sources.html", _sources_context),
@@ -335,24 +430,52 @@ def page_contexts(graph: SiteGraph, base_url: str | None = None,
             yield from make()
 
 
-def render_pages(graph: SiteGraph, templates: Mapping[str, str], memo: Memo | None = None,
-                 base_url: str | None = None, share: Callable[[int], bool] = lambda n: True
+class Templates:
+    """The site's templates ({name: source}), every one compiled now, or loaded from the
+    memo (see _MemoBytecode): made before a build forks, both processes share the compiled
+    code. `key` stands for the whole set in page keys (b"" without a memo). Templates call
+    citation(source) for a source's citation, made once per source."""
+
+    def __init__(self, sources: Mapping[str, str], memo: Memo | None = None):
+        self.key = memo.key("templates", *(part for name in sorted(sources)
+                                           for part in (name, sources[name]))) if memo else b""
+        self.env = make_environment(sources, _MemoBytecode(memo, self.key) if memo else None)
+        self.env.globals["citation"] = self._citation
+        self._citations: dict[schema.Source, Markup] = {}
+        for name in sources:
+            self.env.get_template(name)
+
+    def _citation(self, source: schema.Source) -> Markup:
+        """partials/citation.html for one source: the same on every page that cites it (an
+        include would render it again each time, in a context of its own)."""
+        made = self._citations.get(source)
+        if made is None:
+            made = Markup(self.env.get_template(CITATION).render(source=source))
+            self._citations[source] = made
+        return made
+
+
+def render_pages(graph: SiteGraph, templates: Templates | Mapping[str, str],
+                 memo: Memo | None = None, base_url: str | None = None,
+                 share: Callable[[int], bool] = lambda n: True
                  ) -> Iterator[tuple[str, bytes | None, Callable[[], bytes]]]:
     """Every page (in `share`, see page_contexts), one at a time, as (output path, memo key,
     render), where render() gives the page's bytes. With a memo, the key stands for the
     page's templates, its context and the base URL: the context is all that a page shows (the
-    helpers url and asset depend only on the page's path, and for 404.html on the base URL),
-    so a page whose key an earlier build saw is the page that build made. Without a memo the
-    key is None."""
-    env = make_environment(templates)
-    template_set = memo.key("templates", *(part for name in sorted(templates)
-                                           for part in (name, templates[name]))) if memo else b""
+    helpers url and asset depend only on the page's path, and for 404.html on the base URL;
+    the body is the page's own Markdown, in `page`, rendered, with links resolved from the
+    path: it is left out, a third of the bytes to key), so a page whose key an earlier build
+    saw is the page that build made. Without a memo the key is None. `templates` are
+    compiled here when given as sources."""
+    if not isinstance(templates, Templates):
+        templates = Templates(templates, memo)
     for path, name, context in page_contexts(graph, base_url, share):
         key = None
         if memo is not None:
-            shown = value_bytes({k: v for k, v in context.items() if not callable(v)})
-            key = memo.key("page", template_set, base_url or "", path, name, shown)
-        yield path, key, partial(_render, env, name, context)
+            shown = value_bytes({k: v for k, v in context.items()
+                                 if not callable(v) and k != "body"})
+            key = memo.key("page", templates.key, base_url or "", path, name, shown)
+        yield path, key, partial(_render, templates.env, name, context)
 
 
 def _render(env: jinja2.Environment, name: str, context: Mapping) -> bytes:

@@ -54,7 +54,12 @@ def relative(from_path: str, to_path: str, anchor: str = "") -> str:
     fragment = f"#{anchor}" if anchor else ""
     if to_path == from_path and fragment:
         return fragment
-    return "../" * from_path.count("/") + to_path + fragment
+    return up_to_root(from_path) + to_path + fragment
+
+
+def up_to_root(from_path: str) -> str:
+    """The relative URL of the site root's folder from an output file: "", "../", ..."""
+    return "../" * from_path.count("/")
 
 
 def base_url_problem(url: str) -> str | None:

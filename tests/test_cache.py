@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from guidekit import cache, pipeline, search_index
+from guidekit import cache, pipeline, render, search_index
 
 from conftest import FIXED_DAY, ROOT, SITES, build_into
 from test_build import run_cli, tree
@@ -64,6 +64,16 @@ def test_cold_warm_and_edited_builds_match_builds_from_scratch(corpus, tmp_path)
     assert edited.computed == 3 + len(changed_pages) + 1 < cold.computed / 4
 
 
+def test_an_edit_of_the_body_alone_renders_the_page_again(corpus, tmp_path):
+    # Page keys leave the rendered body out: it is the page's own Markdown, which they hold.
+    cache_dir, site = tmp_path / "cache", tmp_path / "site"
+    cached_build(corpus, site, cache_dir)
+    article = corpus / "articles" / "article-00002.md"
+    article.write_text(article.read_text() + "\nA sentence only the body has.\n")
+    assert cached_build(corpus, site, cache_dir).computed == 3 + 1 + 1  # see above
+    assert "A sentence only the body has." in (site / "articles/article-00002.html").read_text()
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_page_changed_or_removed_in_the_output_is_made_again(corpus, tmp_path, jobs):
     # The memo keeps only a digest of each page and reuses the previous output's file, so
@@ -93,11 +103,27 @@ def test_a_template_change_renders_every_page_again(corpus, tmp_path):
     base = templates / "base.html"
     base.write_text(base.read_text().replace("Skip to main content", "Skip to the page"))
     warm = cached_build(corpus, tmp_path / "site", tmp_path / "cache", templates)
-    assert warm.computed == cold.pages  # every page, and nothing parsed again
+    assert warm.computed == cold.pages + 1  # every page and the templates' code, nothing parsed
     scratch = pipeline.Paths(corpus, templates, tmp_path / "scratch")
     pipeline.build(scratch, today=FIXED_DAY)
     assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
     assert b"Skip to the page" in (tmp_path / "site" / "index.html").read_bytes()
+
+
+def test_rebuilds_use_the_templates_compiled_by_an_earlier_build(corpus, tmp_path,
+                                                                 monkeypatch):
+    cache_dir = tmp_path / "cache"
+    cached_build(corpus, tmp_path / "site", cache_dir)
+    cached_build(corpus, tmp_path / "site", cache_dir)  # renders no page, keeps the code
+    article = corpus / "articles" / "article-00001.md"
+    article.write_text(article.read_text() + "\nOne more sentence.\n")
+
+    def compile(*args, **kwargs):
+        raise AssertionError("a template was compiled again")
+    monkeypatch.setattr(render.jinja2.Environment, "compile", compile)
+    assert cached_build(corpus, tmp_path / "site", cache_dir).computed > 0
+    with pytest.raises(AssertionError, match="compiled again"):
+        build_into(corpus, tmp_path / "scratch")  # without the memo
 
 
 def test_the_cache_keeps_only_what_the_last_build_used(corpus, tmp_path):
