@@ -11,8 +11,11 @@ from functools import cache
 
 
 _MARKS = re.compile("[\u0300-\u036f]")        # accents, once NFKD has split them off
-_APOSTROPHES = re.compile("['\u2019]")        # "runner's" -> "runners", "can't" -> "cant"
-_WORD = re.compile("[a-z0-9]+")
+# Byte by byte: a-z and 0-9 are kept, the apostrophe is deleted ("runner's" -> "runners"),
+# and everything else becomes a space, which separates words. Upper case too: lower() has
+# folded all it can, and what NFKD makes upper case afterwards ("ℌ" -> "H") separates.
+_KEPT = b"abcdefghijklmnopqrstuvwxyz0123456789"
+_SPACES_BUT_KEPT = bytes(c if c in _KEPT else 32 for c in range(256))
 
 # Words too common to tell pages apart. Short on purpose: "back", "down", "over", "not" and
 # "no" carry meaning in a health guide ("pain down my leg", "over 50", "can't pee").
@@ -24,10 +27,13 @@ what when where which who why will with you your""".split())
 
 def words(text: str) -> list[str]:
     """Lower-cased words without accents or apostrophes; everything else separates words."""
-    if text.isascii():  # most text: nothing to fold, and only one kind of apostrophe
-        return _WORD.findall(text.lower().replace("'", ""))
-    folded = _MARKS.sub("", unicodedata.normalize("NFKD", text.lower()))
-    return _WORD.findall(_APOSTROPHES.sub("", folded))
+    text = text.lower()
+    if not text.isascii():  # rare: accents, ligatures ("ﬁ" -> "fi") and the apostrophe ’
+        text = unicodedata.normalize("NFKD", text).replace("\u2019", "'")
+        text = _MARKS.sub("", text)
+    # What is still not ASCII becomes "?", a separator. Splitting bytes this way takes half
+    # the time of a regular expression's findall.
+    return text.encode("ascii", "replace").translate(_SPACES_BUT_KEPT, b"'").decode().split()
 
 
 @cache
