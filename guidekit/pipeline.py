@@ -330,9 +330,10 @@ def new_page(paths: Paths, kind: str, slug: str, today=None) -> Path:
     return target
 
 
-# The search index takes about as long as a third of the pages take to render, so the process
-# that makes it renders one page in INDEX_PROCESS_SHARE too, and the two finish together.
-INDEX_PROCESS_SHARE = 4
+# The search index takes about as long as half the pages take to render (templates compiled
+# before the fork are shared), so the process that makes it renders one page in
+# INDEX_PROCESS_SHARE too, and the two finish together (measured: 6, 8 and 12 all balance).
+INDEX_PROCESS_SHARE = 8
 
 
 def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None, pages,
@@ -380,7 +381,7 @@ def _search_index(site_graph, memo: Memo | None, site, index_file: Path | None,
     return found, (key, (made.digest(), found), False) if keep else None
 
 
-def _index_and_pages(site_graph, templates: dict[str, str], memo: Memo | None, site,
+def _index_and_pages(site_graph, templates: render.Templates, memo: Memo | None, site,
                      index_file: Path | None, base_url: str | None, share,
                      content_key: bytes) -> tuple[list[Problem], tuple | None, list]:
     """The work of the process beside the main one: stage 6 (see _search_index) and the pages
@@ -399,9 +400,10 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
     links, Open Graph and the sitemap), or None if unknown. With `jobs` above 1 a forked
     process makes the index (it needs only the graph) and renders a share of the pages
     meanwhile. Returns the index's warnings."""
-    with report.timed("render"):
-        templates = {rel: data.decode("utf-8") for rel, data in read_tree(paths.templates).items()
-                     if rel.endswith(".html")}
+    with report.timed("render"):  # compiled before the fork, so both processes share them
+        templates = render.Templates({rel: data.decode("utf-8")
+                                      for rel, data in read_tree(paths.templates).items()
+                                      if rel.endswith(".html")}, memo)
     split = INDEX_PROCESS_SHARE if jobs > 1 else 0
     with report.timed("search"):
         beside = workers.in_background(partial(
