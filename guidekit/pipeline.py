@@ -215,13 +215,18 @@ def _markdown_work(body: str) -> tuple[MarkdownResult, readability.Counts]:
     return result, readability.body_counts(result.html)
 
 
-def _send_markdown(body: str, memo: Memo, markdown_work: workers.Stream, sent: dict) -> None:
+def _send_markdown(body: str, memo: Memo, markdown_work: workers.Stream,
+                   sent: dict) -> bytes | None:
     """Hand a body to the Markdown workers as soon as it is read (they need nothing else), so
-    that they work while this process validates; `sent` keeps the memo keys in order."""
+    that they work while this process validates; `sent` keeps the memo keys in order.
+    Returns the body's memo key (None for an empty body)."""
+    if not body.strip():
+        return None
     key = memo.key("markdown", body)
-    if body.strip() and key not in memo and key not in sent:
+    if key not in memo and key not in sent:
         sent[key] = None
         markdown_work.add(body)
+    return key
 
 
 def _page_prose(entity, counts: readability.Counts | None) -> tuple[float, list[Problem]]:
@@ -232,23 +237,24 @@ def _page_prose(entity, counts: readability.Counts | None) -> tuple[float, list[
 
 
 def bodies_and_grades(pages: dict, memo: Memo, markdown_work: workers.Stream, sent: dict,
-                      file_keys: dict[str, bytes]) -> tuple[dict, dict, list[Problem]]:
+                      file_keys: dict[str, tuple[bytes, bytes | None]]
+                      ) -> tuple[dict, dict, list[Problem]]:
     """The rendered Markdown of every page with a body, the reading grade of every guide page
     (people's pages are not graded) and the warnings about their prose: the Markdown sent to
     the workers is collected, and each grade worked out from the page's text fields and its
-    body's counts. A page's grade and warnings depend on its file alone, so the file's memo
-    key (`file_keys`, by path) keys them."""
+    body's counts. `file_keys` holds, by path, each file's memo key and its body's. A page's
+    grade and warnings depend on its file alone, so the file's key keys them."""
     for key, result in zip(sent, markdown_work.results()):
         memo.put(key, result)
     bodies, grades, problems = {}, {}, []
     for page, entity in pages.items():
-        body = getattr(entity, "body", "")
+        file_key, body_key = file_keys[entity.source_path]
         counts = None
-        if body.strip():
-            bodies[page], counts = memo.get(memo.key("markdown", body))
+        if body_key is not None:
+            bodies[page], counts = memo.get(body_key)
         if page[0] != "person":
             grades[page], found = memo.cached(
-                memo.key("prose", file_keys[entity.source_path], *page),
+                memo.key("prose", file_key, *page),
                 partial(_page_prose, entity, counts))
             problems += found
     return bodies, grades, problems
@@ -282,8 +288,8 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
                 problems += found
                 if doc is not None:
                     docs.append(doc)
-                    file_keys[doc.path] = keys[-1]
-                    _send_markdown(doc.body, memo, markdown_work, sent)
+                    file_keys[doc.path] = (keys[-1], _send_markdown(doc.body, memo,
+                                                                    markdown_work, sent))
                 elif load.page_key(rel):
                     unreadable.add(load.page_key(rel))
             report.content_key = memo.key("content", *keys)

@@ -12,7 +12,7 @@ import os
 import pickle
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,21 +42,21 @@ class Stream:
     that the processes end even when the caller fails half-way.
     """
 
-    def __init__(self, fn: Callable[[T], R], jobs: int, batch: int = BATCH):
-        self._fn, self._jobs, self._batch = fn, jobs, batch
+    def __init__(self, fn: Callable[[T], R], jobs: int):
+        self._fn, self._jobs = fn, jobs
         self._pool: ProcessPoolExecutor | None = None
         self._sent: list[Future] = []
         self._pending: list[T] = []
 
     def add(self, item: T) -> None:
         self._pending.append(item)
-        if self._jobs <= 1 or len(self._pending) < (self._batch if self._pool else MIN_ITEMS):
+        if self._jobs <= 1 or len(self._pending) < (BATCH if self._pool else MIN_ITEMS):
             return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self._jobs, mp_context=multiprocessing.get_context("fork"))
-        for start in range(0, len(self._pending), self._batch):
-            batch = self._pending[start:start + self._batch]
+        for start in range(0, len(self._pending), BATCH):
+            batch = self._pending[start:start + BATCH]
             self._sent.append(self._pool.submit(_apply_all, self._fn, batch))
         self._pending = []
 
