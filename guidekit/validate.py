@@ -202,13 +202,18 @@ class _Checker:
         if hint is dt.date:
             if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
                 return value
-            self.fail(line, field, f"should be a date written YYYY-MM-DD (e.g. 2026-11-25), "
-                                   f"not `{value}`")
+            if isinstance(value, str) and _DATE_SHAPE.fullmatch(value):
+                self.fail(line, field, f"`{value}` is not a day on the calendar; check the month "
+                                       "(01 to 12) and the day")
+            else:
+                self.fail(line, field, f"should be a date written YYYY-MM-DD (e.g. 2026-11-25), "
+                                       f"not `{value}`")
             return _INVALID
         raise TypeError(f"schema type {hint!r} has no converter")  # a bug in schema.py
 
 
 _INVALID = object()
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")  # YAML reads it as a date if it can
 
 
 def _page(doc: RawDocument):

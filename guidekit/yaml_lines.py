@@ -48,13 +48,36 @@ class _Loader(_BaseLoader):
 def _value(loader: _Loader, node: yaml.Node):
     """The Python value of a node. Text, most of any file, is taken straight from its node:
     PyYAML's constructor would return `node.value` too, but through several calls. Everything
-    else goes through PyYAML, which also catches aliases that contain themselves."""
+    else goes through PyYAML, which also catches aliases that contain themselves.
+
+    A scalar PyYAML cannot turn into its type (`2026-13-45`, `!!int six`) stays text, so the
+    validator can say which field wants what instead of the build stopping at a traceback."""
     if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
         return node.value
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        if type(node) is not yaml.ScalarNode:
+            raise
+        loader.recursive_objects.pop(node, None)  # PyYAML leaves it marked as in progress
+        return node.value
+
+
+def _short(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!")
+
+
+def _expect(node: yaml.Node, kind: type, loader: _Loader) -> None:
+    """A `!!map` or `!!seq` tag written on the wrong kind of value."""
+    if not isinstance(node, kind):
+        wanted = "`key: value` lines" if kind is yaml.MappingNode else "a list"
+        raise YamlError(node.start_mark.line + 1 + loader.line_offset,
+                        f"the tag `{_short(node.tag)}` asks for {wanted}, but "
+                        "something else follows it; delete the tag")
 
 
 def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
+    _expect(node, yaml.MappingNode, loader)
     first_line = 1 + loader.line_offset  # marks count lines from 0
     result = LineMap()
     result.line = node.start_mark.line + first_line
@@ -74,6 +97,7 @@ def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineMap:
 
 
 def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    _expect(node, yaml.SequenceNode, loader)
     first_line = 1 + loader.line_offset
     result = LineList([_value(loader, item) for item in node.value])
     result.line = node.start_mark.line + first_line
@@ -105,6 +129,10 @@ def parse_yaml(text: str, line_offset: int = 0):
             mark, what = e.context_mark, f"{opened} opened here is never closed"
         line = (mark.line + 1 + line_offset) if mark else line_offset + 1
         column = f" (column {mark.column + 1})" if mark else ""
+        if isinstance(e, yaml.constructor.ConstructorError):  # the syntax was fine
+            raise YamlError(line, f"YAML error{column}: {_short(what)}. Write plain values: "
+                                  "delete any tag starting with `!`, `<<` merge key or `*` alias "
+                                  "on this line.") from e
         raise YamlError(line, f"YAML syntax error{column}: {what}. Check the quotes, colons and "
                               "indentation on this line and the one before it.") from e
     except yaml.YAMLError as e:

@@ -55,14 +55,36 @@ def test_aliases_give_the_anchored_value():
     ("a: &x [1, *x]", 1, "(column 4): found unconstructable recursive node"),
     ("a: !!str {b: c}", 1, "(column 4): expected a scalar node, but found mapping"),
     ("a:\n  <<: {b: 1}", 2, "(column 3): could not determine a constructor for the tag "
-                            "'tag:yaml.org,2002:merge'"),
+                            "'!!merge'"),
+    ("a: !foo x", 1, "(column 4): could not determine a constructor for the tag '!foo'"),
     ("a: \"open", 1, "(column 4): a quote opened here is never closed"),
 ])
 def test_yaml_errors_name_the_line_and_the_problem(text, line, problem):
     with pytest.raises(YamlError) as failure:
         parse_yaml(text)
     assert failure.value.line == line
-    assert failure.value.message.startswith(f"YAML syntax error {problem}. ")
+    kind = "syntax error" if "quote" in problem else "error"
+    assert failure.value.message.startswith(f"YAML {kind} {problem}. ")
+
+
+@pytest.mark.parametrize("text", ["a: !!int six", "a: !!float x", "a: !!bool maybe",
+                                  "a: !!timestamp x", "a: 2026-13-45", "a: !!int 0xZZ"])
+def test_a_scalar_that_does_not_fit_its_type_stays_text(text):
+    """The validator then names the field and what it wants; PyYAML would raise a bare
+    ValueError, KeyError or AttributeError here."""
+    assert parse_yaml(text)[0] == {"a": text.split()[-1]}
+
+
+def test_a_bad_date_can_be_aliased():
+    assert parse_yaml("a: &d 2026-02-30\nb: *d\n")[0] == {"a": "2026-02-30", "b": "2026-02-30"}
+
+
+@pytest.mark.parametrize("text, wanted", [("a: !!map [1]", "`!!map` asks for `key: value` lines"),
+                                          ("a:\n  b: !!seq {c: d}", "`!!seq` asks for a list")])
+def test_a_collection_tag_on_the_wrong_kind_names_its_line(text, wanted):
+    with pytest.raises(YamlError, match=wanted) as failure:
+        parse_yaml(text)
+    assert failure.value.line == text.count("\n") + 1
 
 
 def test_a_key_must_be_a_word():
