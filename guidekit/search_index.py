@@ -11,16 +11,24 @@ word form that differs from its Snowball stem ("stretches" -> "stretch"), and th
 splits text exactly as `search_terms.words` does (a browser test checks both agree on the
 whole guide). Ranking is BM25 per field, with the boosts below and the average field lengths
 computed here, summed over fields.
+
+Splitting every section into words and stemming them is most of the work, so an index also
+carries its vocabulary (not shipped): each page's words found by a digest of its sections, and
+every word's stem. Given the last build's vocabulary, build_index splits only the pages whose
+sections changed and stems only words it has not met.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
-from itertools import chain
-from typing import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from . import schema
+from .cache import value_bytes
 from .graph import SiteGraph
 from .markdown_body import Section
 from .problems import Problem, warning
@@ -66,6 +74,24 @@ class Record:
 
 
 @dataclass(frozen=True)
+class Terms:
+    """What the index needs from the words of some fields (a page's sections, say)."""
+    forms: str  # every word form but stop words, space-separated: one string keeps memos small
+    # (field name, its words but stop words, how many of its fields have any), names in the
+    # order first met
+    lengths: tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What one index build learnt about words, for the next to reuse: the terms of each
+    page's sections, by a digest of their fields (so sections that change are not found),
+    and the stem of every word it stemmed. Pure data, small enough for the build's memo."""
+    terms: Mapping[bytes, Terms] = field(default_factory=dict)
+    stems: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SearchIndex:
     pages: tuple[Page, ...]
     records: tuple[Record, ...]
@@ -73,6 +99,8 @@ class SearchIndex:
     synonyms: Mapping[str, tuple[str, ...]]  # stem -> stems also searched for it
     pain_types: Mapping[str, str]            # slug -> title
     averages: Mapping[str, float]            # field -> average number of words, for BM25
+    # Not shipped: for the next build_index, to redo only what changed.
+    vocabulary: Vocabulary = field(repr=False, compare=False)
 
 
 def _pain_types_of(graph: SiteGraph, kind: str, slug: str, entity) -> tuple[str, ...]:
@@ -124,44 +152,101 @@ def _pages_and_records(graph: SiteGraph) -> tuple[list[Page], list[Record]]:
     return pages, records
 
 
-def _synonyms(settings: schema.SearchSettings, used: set[str], stems: dict[str, str]):
+def _synonym_words(settings: schema.SearchSettings) -> set[str]:
+    """The words of content/search.yaml's synonyms, everyday words and guide words alike."""
+    return {words(w)[0] for word, means in settings.synonyms.items() for w in (word, *means)}
+
+
+def _synonyms(settings: schema.SearchSettings, used: set[str], stem_of: Mapping[str, str],
+              stems: dict[str, str]):
     """stem of each everyday word -> stems of the guide's words, and warnings about words no
-    page uses (they could never match)."""
+    page uses (they could never match). Adds the everyday words to `stems`, so the browser
+    finds the word a reader types."""
     synonyms: dict[str, set[str]] = defaultdict(set)
     problems = []
     for word, means in settings.synonyms.items():
         (key,) = words(word)  # validate.py allows one word only
-        if stem(key) != key:
-            stems[key] = stem(key)
+        if stem_of[key] != key:
+            stems[key] = stem_of[key]
         for i, term in enumerate(means):
-            target = stem(words(term)[0])
+            target = stem_of[words(term)[0]]
             if target not in used:
                 line = settings.lines.get(f"synonyms.{word}.{i}", 0)
                 problems.append(warning(settings.source_path, line, f"synonyms.{word}",
                                         f"no page uses the word `{term}`, so it never matches; "
                                         "check the spelling or remove it"))
-            elif target != stem(key):
-                synonyms[stem(key)].add(target)
+            elif target != stem_of[key]:
+                synonyms[stem_of[key]].add(target)
     return {k: tuple(sorted(v)) for k, v in sorted(synonyms.items())}, problems
 
 
-def build_index(graph: SiteGraph) -> tuple[SearchIndex, list[Problem]]:
-    """The search index of the whole site, and warnings about content/search.yaml."""
+def _terms_of(fields: Sequence[tuple[str, str]]) -> Terms:
+    """The terms of some fields, given as (field name, text)."""
+    forms: set[str] = set()
+    lengths: dict[str, list[int]] = {}
+    for name, text in fields:
+        found = words(text)
+        forms.update(found)
+        count = len(found) - sum(map(STOP_WORDS.__contains__, found))  # faster than filtering
+        if count:
+            total = lengths.setdefault(name, [0, 0])
+            total[0] += count
+            total[1] += 1
+    forms -= STOP_WORDS
+    return Terms(" ".join(forms),
+                 tuple((name, count, having) for name, (count, having) in lengths.items()))
+
+
+def _digest(fields: Sequence[tuple[str, str]]) -> bytes:
+    return hashlib.sha256(value_bytes(fields)).digest()  # faster than blake2b, with SHA-NI
+
+
+def _section_terms(records: list[Record], known: Mapping[bytes, Terms]
+                   ) -> tuple[list[Terms], dict[bytes, Terms]]:
+    """The terms of each page's sections, worked out unless `known`; and all of them by digest
+    of their fields."""
+    found, by_digest = [], {}
+    for _, sections in groupby(records, attrgetter("page")):
+        fields = [pair for record in sections for pair in record.fields().items()]
+        key = _digest(fields)
+        if key not in by_digest:
+            by_digest[key] = known[key] if key in known else _terms_of(fields)
+        found.append(by_digest[key])
+    return found, by_digest
+
+
+def _combined(terms: list[Terms]) -> tuple[set[str], dict[str, float]]:
+    """The word forms of all the terms, and the average words of each field that has any, by
+    field name in the order first met (the order the index's JSON has always had)."""
+    forms: set[str] = set()
+    lengths: dict[str, list[int]] = {}
+    for some in terms:
+        forms.update(some.forms.split())
+        for name, count, having in some.lengths:
+            total = lengths.setdefault(name, [0, 0])
+            total[0] += count
+            total[1] += having
+    return forms, {name: round(count / having, 2) for name, (count, having) in lengths.items()}
+
+
+def build_index(graph: SiteGraph, known: Vocabulary = Vocabulary()
+                ) -> tuple[SearchIndex, list[Problem]]:
+    """The search index of the whole site, and warnings about content/search.yaml. `known`
+    is an earlier index's vocabulary: the words of pages' sections it has seen are not split
+    again, and words it has stemmed not stemmed again."""
     pages, records = _pages_and_records(graph)
     pain_types = {slug: p.title for slug, p in graph.content.pain_types.items()}
-    lengths = defaultdict(list)
-    forms = set()
-    for fields in chain((p.head(pain_types) for p in pages), (r.fields() for r in records)):
-        for name, text in fields.items():
-            found = [w for w in words(text) if w not in STOP_WORDS]
-            forms.update(found)
-            if found:
-                lengths[name].append(len(found))
-    stems = {w: stem(w) for w in forms if stem(w) != w}
-    synonyms, problems = _synonyms(graph.content.search, {stem(w) for w in forms}, stems)
-    averages = {name: round(sum(found) / len(found), 2) for name, found in lengths.items()}
+    # Heads are short, and change with other pages' titles: their words are never reused.
+    heads = _terms_of([pair for page in pages for pair in page.head(pain_types).items()])
+    sections, by_digest = _section_terms(records, known.terms)
+    forms, averages = _combined([heads, *sections])
+    stem_of = {w: known.stems[w] if w in known.stems else stem(w)
+               for w in forms | _synonym_words(graph.content.search)}
+    stems = {w: stem_of[w] for w in forms if stem_of[w] != w}
+    synonyms, problems = _synonyms(graph.content.search, {stem_of[w] for w in forms}, stem_of,
+                                   stems)
     return SearchIndex(tuple(pages), tuple(records), dict(sorted(stems.items())), synonyms,
-                       pain_types, averages), problems
+                       pain_types, averages, Vocabulary(by_digest, stem_of)), problems
 
 
 def _grouped_stems(stems: Mapping[str, str]) -> dict[str, str]:

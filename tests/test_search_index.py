@@ -4,6 +4,7 @@ are tested in Chromium by test_search_browser.py.)"""
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import unicodedata
 
@@ -131,10 +132,72 @@ def test_synonyms_map_stems_to_stems(minimal):
     assert minimal.stems["abs"] == "ab"  # so the browser finds the word a reader types
 
 
+def averages_by_hand(index):
+    """Each field's average words but stop words over the fields that have any, by name in
+    the order first met: every page's head, then every section."""
+    fields = [head.items() for head in (p.head(index.pain_types) for p in index.pages)]
+    fields += [r.fields().items() for r in index.records]
+    counts = {}
+    for name, text in (pair for pairs in fields for pair in pairs):
+        count = len([w for w in words(text) if w not in STOP_WORDS])
+        if count:
+            counts.setdefault(name, []).append(count)
+    return {name: round(sum(found) / len(found), 2) for name, found in counts.items()}
+
+
 def test_field_averages_count_words_without_stop_words(minimal):
     titles = [len([w for w in words(p.title) if w not in STOP_WORDS]) for p in minimal.pages]
     assert minimal.averages["title"] == round(sum(titles) / len(titles), 2)
     assert set(minimal.averages) == set(search_index.BOOSTS)
+    assert list(minimal.averages.items()) == list(averages_by_hand(minimal).items())
+
+
+def test_pages_with_the_same_sections_each_count_in_the_averages(copy_site):
+    content = copy_site("minimal")
+    article = (content / "articles" / "warning-signs.md").read_text()
+    (content / "articles" / "warning-signs-2.md").write_text(
+        article.replace("title: Warning signs", "title: Warning signs again")
+        .replace("aliases: [red flags]", "aliases: []"))
+    index, _ = index_of(content)
+    assert list(index.averages.items()) == list(averages_by_hand(index).items())
+
+
+def script_of(index) -> bytes:
+    return b"".join(search_index.index_script(index))
+
+
+def test_an_earlier_vocabulary_gives_the_same_index_splitting_only_what_changed(
+        copy_site, monkeypatch):
+    content = copy_site("minimal")
+    earlier, _ = index_of(content)
+    article = content / "articles" / "warning-signs.md"
+    article.write_text(article.read_text() + "\nSciatica flares when sitting.\n")
+    fresh, fresh_problems = index_of(content)
+
+    split, stemmed = [], []
+    terms_of, stem_of = search_index._terms_of, search_index.stem
+    monkeypatch.setattr(search_index, "_terms_of", lambda f: split.append(f) or terms_of(f))
+    monkeypatch.setattr(search_index, "stem", lambda w: stemmed.append(w) or stem_of(w))
+    paths = pipeline.Paths(content, ROOT / "templates", content.parent / "unused")
+    graph = pipeline.load_site(paths, pipeline.BuildReport(), today=FIXED_DAY)
+    again, problems = search_index.build_index(graph, earlier.vocabulary)
+
+    assert (again, problems) == (fresh, fresh_problems)
+    assert script_of(again) == script_of(fresh)
+    # Split: the heads (short, and never reused) and the edited article's sections only.
+    heads, *sections = split
+    assert len(heads) == 4 * len(fresh.pages)
+    assert sections == [[("heading", "Call 999 now"), (
+        "text", "If you cannot control your bladder, call 999. See the NHS. Sciatica flares "
+                "when sitting.")]]
+    assert sorted(stemmed) == ["flares", "sciatica", "sitting"]  # only words not met before
+    # The vocabulary keeps only what this index has: the article's old sections are gone.
+    assert again.vocabulary == fresh.vocabulary
+    assert len(again.vocabulary.terms) == len(earlier.vocabulary.terms)
+
+
+def test_the_vocabulary_pickles_for_the_memo(minimal):
+    assert pickle.loads(pickle.dumps(minimal.vocabulary)) == minimal.vocabulary
 
 
 def test_index_script_assigns_a_global(minimal):
