@@ -370,13 +370,17 @@ def _search_index(site_graph, memo: Memo | None, site, index_file: Path | None,
     """Stage 6: the search index, written to `index_file` in pieces (None: only checked), or,
     when no content file changed, taken from the previous build's output if that file is
     still the index it made. Returns the index's warnings and the memo entry to keep: the
-    index depends on the content alone, so the content's digest is its key."""
+    index depends on the content alone, so the content's digest is its key. A new index's
+    entry also carries its vocabulary, for the next build to start from."""
     key = memo.key("search-index", content_key) if memo is not None and content_key else None
     known = memo.get(key) if key is not None and key in memo else None
     if index_file is not None and known and \
             site.reuse_reserved(search_index.INDEX_FILE, index_file, known[0]):
         return known[1], (key, known, True)
-    index, found = search_index.build_index(site_graph)
+    # The last index's words, so that only pages whose sections changed are split again.
+    words = memo.key("search-vocabulary") if memo is not None else None
+    earlier = memo.get(words) if words is not None and words in memo else None
+    index, found = search_index.build_index(site_graph, earlier or search_index.Vocabulary())
     made = write.digester()
     if index_file is not None:
         with open(index_file, "wb") as f:
@@ -384,7 +388,7 @@ def _search_index(site_graph, memo: Memo | None, site, index_file: Path | None,
                 made.update(chunk)
                 f.write(chunk)
     keep = key is not None and index_file is not None
-    return found, (key, (made.digest(), found), False) if keep else None
+    return found, (key, (made.digest(), found), False, index.vocabulary) if keep else None
 
 
 def _index_and_pages(site_graph, templates: render.Templates, memo: Memo | None, site,
@@ -429,9 +433,14 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
     with report.timed("search"):
         found, index_entry, theirs = beside()
     if index_entry is not None:
-        key, value, reused = index_entry
+        key, value, reused, *vocabulary = index_entry
         if not reused or not memo.reuse(key, lambda known: True):  # checked over there
             memo.put(key, value)
+        words = memo.key("search-vocabulary")
+        if words in memo:
+            memo.get(words)  # used (in either process), and kept if no new one came
+        if vocabulary:
+            memo.put(words, vocabulary[0])
     for path, key, digest in theirs:
         site.reserve(path)  # written by the other process: checked and counted here
         if key is not None and digest is None:
