@@ -9,6 +9,7 @@ reads and writes the memo's file.
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 from typing import Callable, Iterable, Mapping
 
@@ -39,11 +40,18 @@ def fingerprint(sources: Mapping[str, bytes], versions: Mapping[str, str]) -> by
     return _digest(parts)
 
 
-def value_bytes(value) -> bytes:
+def value_bytes(value, dispatch_table: Mapping | None = None) -> bytes:
     """Bytes standing for a value made of plain data and dataclasses, to key work on it: equal
     bytes mean equal values (equal values usually give equal bytes; when not, the work is only
-    done again)."""
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    done again). A `dispatch_table` (see pickle.Pickler) may write some types differently,
+    for instance leaving out a field that the key should not depend on."""
+    if dispatch_table is None:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = dispatch_table
+    pickler.dump(value)
+    return out.getvalue()
 
 
 class Memo:
@@ -79,6 +87,18 @@ class Memo:
             self.get(key)
             return True
         return False
+
+    def alias(self, name: bytes, key: bytes) -> None:
+        """Let `name` stand for `key` in this build and the next (see aliased). An alias is
+        not a result: the memo's counts leave it out."""
+        self._now[name] = key
+
+    def aliased(self, name: bytes) -> bytes | None:
+        """The key `name` stands for, kept for the next build, or None if none."""
+        key = self._now.get(name) or self._earlier.get(name)
+        if key is not None:
+            self._now[name] = key
+        return key
 
     def put(self, key: bytes, value) -> None:
         if key not in self._now:

@@ -342,27 +342,46 @@ def new_page(paths: Paths, kind: str, slug: str, today=None) -> Path:
 INDEX_PROCESS_SHARE = 8
 
 
-def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None, pages,
-                 report: BuildReport) -> list[tuple[str, bytes | None, bytes | None]]:
+def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None,
+                 pages: Iterable[render.PageJob], report: BuildReport
+                 ) -> list[tuple[str, bytes | None, bytes | None, write.Signature | None]]:
     """Stage 4 for some pages (see render.render_pages): each into `site` as it is made, or,
     when the memo knows it, taken from the previous build's output if that file is still the
-    page it made (only its digest is kept, not the page). Returns, for each page, its path,
-    its memo key and the digest of the page made (None when taken)."""
+    page it made (only the file's signature is kept, not the page). Returns, for each page,
+    its path, its two memo keys and the signature of the file made (None when taken)."""
     done = []
-    for path, key, render_page in report.timed_each("render", pages):
-        with report.timed("write"):
-            if key is not None and memo.reuse(key, partial(site.reuse, path)):
-                done.append((path, key, None))
+    for job in report.timed_each("render", pages):
+        key = None
+        if memo is not None:
+            with report.timed("write"):
+                reused, key = _reused_page(site, memo, job)
+            if reused:
+                done.append((job.path, job.quick_key, key, None))
                 continue
         with report.timed("render"):
-            page = render_page()
-        digest = None if key is None else write.digest(page)
-        if key is not None:
-            memo.put(key, digest)
+            page = job.render()
         with report.timed("write"):
-            site.add(path, page)
-        done.append((path, key, digest))
+            made = site.add(job.path, page)
+        if key is not None:
+            memo.put(key, made)
+            memo.alias(job.quick_key, key)
+        done.append((job.path, job.quick_key, key, made))
     return done
+
+
+def _reused_page(site, memo: Memo, job: render.PageJob) -> tuple[bool, bytes]:
+    """Whether the page's file was taken from the previous build, and the page's memo key.
+    The quick key is tried first: it finds a page when nothing it shows changed but maybe its
+    own body. Then the key of its context, which costs making the context."""
+    reuse = partial(site.reuse, job.path)
+    key = memo.aliased(job.quick_key)
+    if key is not None and key in memo and memo.reuse(key, reuse):
+        return True, key
+    key = job.key()
+    if memo.reuse(key, reuse):
+        memo.alias(job.quick_key, key)
+        return True, key
+    return False, key
 
 
 def _search_index(site_graph, memo: Memo | None, site, index_file: Path | None,
@@ -381,24 +400,23 @@ def _search_index(site_graph, memo: Memo | None, site, index_file: Path | None,
     words = memo.key("search-vocabulary") if memo is not None else None
     earlier = memo.get(words) if words is not None and words in memo else None
     index, found = search_index.build_index(site_graph, earlier or search_index.Vocabulary())
-    made = write.digester()
-    if index_file is not None:
-        with open(index_file, "wb") as f:
-            for chunk in search_index.index_script(index):
-                made.update(chunk)
-                f.write(chunk)
-    keep = key is not None and index_file is not None
-    return found, (key, (made.digest(), found), False, index.vocabulary) if keep else None
+    if index_file is None:
+        return found, None
+    with open(index_file, "wb") as f:
+        f.writelines(search_index.index_script(index))
+    made = write.signature(index_file)
+    return found, (key, (made, found), False, index.vocabulary) if key is not None else None
 
 
 def _index_and_pages(site_graph, templates: render.Templates, memo: Memo | None, site,
                      index_file: Path | None, base_url: str | None, share,
-                     content_key: bytes) -> tuple[list[Problem], tuple | None, list]:
+                     content_key: bytes, shape: bytes) -> tuple[list[Problem], tuple | None,
+                                                                list]:
     """The work of the process beside the main one: stage 6 (see _search_index) and the pages
     in `share`. Returns the index's warnings, its memo entry and the pages done (see
     _render_into)."""
     found, entry = _search_index(site_graph, memo, site, index_file, content_key)
-    pages = render.render_pages(site_graph, templates, memo, base_url, share)
+    pages = render.render_pages(site_graph, templates, memo, base_url, share, shape)
     return found, entry, _render_into(site, memo, pages, BuildReport())
 
 
@@ -414,14 +432,15 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
         templates = render.Templates({rel: data.decode("utf-8")
                                       for rel, data in read_tree(paths.templates).items()
                                       if rel.endswith(".html")}, memo)
+        shape = memo.key("site-shape", render.site_shape(site_graph)) if memo else b""
     split = INDEX_PROCESS_SHARE if jobs > 1 else 0
     with report.timed("search"):
         beside = workers.in_background(partial(
             _index_and_pages, site_graph, templates, memo, site,
             site.reserve(search_index.INDEX_FILE), base_url,
-            lambda n: split > 0 and n % split == 0, report.content_key), jobs)
+            lambda n: split > 0 and n % split == 0, report.content_key, shape), jobs)
     pages = render.render_pages(site_graph, templates, memo, base_url,
-                                lambda n: split == 0 or n % split != 0)
+                                lambda n: split == 0 or n % split != 0, shape)
     mine = _render_into(site, memo, pages, report)
     with report.timed("render"):
         data = {**{f"static/{rel}": data
@@ -441,13 +460,16 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
             memo.get(words)  # used (in either process), and kept if no new one came
         if vocabulary:
             memo.put(words, vocabulary[0])
-    for path, key, digest in theirs:
+    for path, quick_key, key, made in theirs:
         site.reserve(path)  # written by the other process: checked and counted here
-        if key is not None and digest is None:
+        if key is None:
+            continue
+        if made is None:
             memo.reuse(key, lambda known: True)  # reused over there, after checking the file
-        elif key is not None:
-            memo.put(key, digest)
-    listed = sorted(path for path, _, _ in mine + theirs if path != render.NOT_FOUND)
+        else:
+            memo.put(key, made)
+        memo.alias(quick_key, key)
+    listed = sorted(path for path, *_ in mine + theirs if path != render.NOT_FOUND)
     with report.timed("render"):
         machine = feeds.machine_files(site_graph.content.site, site_graph.pages, listed,
                                       base_url)

@@ -6,6 +6,8 @@ Pure: templates come in as a {name: source} mapping and pages go out one by one 
 """
 from __future__ import annotations
 
+import copyreg
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -395,31 +397,30 @@ def _search_context(build: _Build) -> dict:
     return context
 
 
-def _entity_contexts(build: _Build, key: PageKey) -> Iterator[tuple[str, str, Mapping]]:
-    kind, slug = key
-    if key == CHECKER_KEY:
-        for path, (template, context) in _checker_pages(build).items():
-            yield path, template, context
-        return
-    template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
-    context = _page_context(build, key)
-    if key == ("page", "about"):
-        context["review_table"] = _review_table(build, _Linker(page_path(kind, slug)))
-    yield page_path(kind, slug), template, MappingProxyType(context)
-
-
 def page_contexts(graph: SiteGraph, base_url: str | None = None,
                   share: Callable[[int], bool] = lambda n: True
-                  ) -> Iterator[tuple[str, str, Mapping]]:
-    """(output path, template name, read-only context) for every page of the site, made one
-    at a time: a page's context holds its whole body, so all of them at once would hold the
-    site twice. Only the pages whose number passes `share` (the symptom checker's pages
+                  ) -> Iterator[tuple[str, str, str, Callable[[], Mapping]]]:
+    """(output path, template name, the page's own rendered body ('' if none), its read-only
+    context) for every page of the site. Contexts are made when called for, once, and one
+    page at a time: a page's context holds its whole body, so all of them at once would hold
+    the site twice. Only the pages whose number passes `share` (the symptom checker's pages
     count as one), so that processes can share the pages out."""
     build = _Build(graph, base_url)
 
+    def entity(key: PageKey):
+        if key == CHECKER_KEY:
+            for path, (template, context) in _checker_pages(build).items():
+                yield path, template, _body(graph, key), lambda c=context: c
+            return
+        kind, slug = key
+        template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
+        yield page_path(kind, slug), template, _body(graph, key), \
+            cache(partial(_entity_context, build, key))
+
     def one(path: str, template: str, make: Callable[..., dict], *args):
-        return lambda: [(path, template, MappingProxyType(make(build, *args)))]
-    makers = [partial(_entity_contexts, build, key) for key in graph.pages]
+        return lambda: [(path, template, "",
+                         cache(lambda: MappingProxyType(make(build, *args))))]
+    makers = [partial(entity, key) for key in graph.pages]
     makers += [one(BUILTIN_PAGES[slug], "list.html", _index_context, slug)
                for slug in _INDEX_PAGES]
     makers += [one(BUILTIN_PAGES["sources"], "sources.html", _sources_context),
@@ -428,6 +429,49 @@ def page_contexts(graph: SiteGraph, base_url: str | None = None,
     for n, make in enumerate(makers):
         if share(n):
             yield from make()
+
+
+def _body(graph: SiteGraph, key: PageKey) -> str:
+    body = graph.bodies.get(key)
+    return body.html if body else ""
+
+
+def _entity_context(build: _Build, key: PageKey) -> Mapping:
+    context = _page_context(build, key)
+    if key == ("page", "about"):
+        context["review_table"] = _review_table(build, _Linker(BUILTIN_PAGES["about"]))
+    return MappingProxyType(context)
+
+
+@cache
+def _leaving_out_bodies() -> dict:
+    """A pickler dispatch table (see value_bytes) that writes each entity with a Markdown body
+    as if the body were empty."""
+    table = dict(copyreg.dispatch_table)
+    for cls in vars(schema).values():
+        if dataclasses.is_dataclass(cls) and "body" in getattr(cls, "__dataclass_fields__"):
+            table[cls] = lambda entity: (type(entity), (), {**vars(entity), "body": ""})
+    return table
+
+
+def site_shape(graph: SiteGraph) -> bytes:
+    """Bytes standing for everything in the graph that pages show, except their bodies: the
+    content with each entity's Markdown left out, the links between pages and their
+    citations, the day and the symptom checker. A page shows no body but its own, so two
+    builds with the same shape make the same page from the same own body (see
+    render_pages). Headings and sections of bodies are left out too: pages show none of
+    another page's (a link to a missing heading fails the build)."""
+    return value_bytes((graph.content, graph.links_out, graph.links_in, graph.citations,
+                        graph.cited_by, graph.today, graph.checker), _leaving_out_bodies())
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One page to make (see render_pages)."""
+    path: str
+    quick_key: bytes | None         # from the site's shape and the page's own body
+    key: Callable[[], bytes | None]  # from all the page shows: works its context out
+    render: Callable[[], bytes]
 
 
 class Templates:
@@ -457,29 +501,43 @@ class Templates:
 
 def render_pages(graph: SiteGraph, templates: Templates | Mapping[str, str],
                  memo: Memo | None = None, base_url: str | None = None,
-                 share: Callable[[int], bool] = lambda n: True
-                 ) -> Iterator[tuple[str, bytes | None, Callable[[], bytes]]]:
-    """Every page (in `share`, see page_contexts), one at a time, as (output path, memo key,
-    render), where render() gives the page's bytes. With a memo, the key stands for the
-    page's templates, its context and the base URL: the context is all that a page shows (the
-    helpers url and asset depend only on the page's path, and for 404.html on the base URL;
-    the body is the page's own Markdown, in `page`, rendered, with links resolved from the
-    path: it is left out, a third of the bytes to key), so a page whose key an earlier build
-    saw is the page that build made. Without a memo the key is None. `templates` are
-    compiled here when given as sources."""
+                 share: Callable[[int], bool] = lambda n: True, shape: bytes = b""
+                 ) -> Iterator[PageJob]:
+    """Every page (in `share`, see page_contexts), one at a time, as a PageJob. `templates`
+    are compiled here when given as sources. With a memo a page has two keys, both standing
+    for its templates, its address and the base URL (the url and asset helpers depend on
+    nothing else), and:
+    - `key()` for its context: all a page shows, but its body (the page's own Markdown,
+      which the context holds in `page`, rendered, with links resolved from the path; left
+      out, a third of the bytes to key). Working it out costs the context.
+    - `quick_key` for the site's `shape` (see site_shape) and the page's own rendered body.
+      When no page but this one changed, or none, it finds the page at once; when anything
+      else a page shows changed, `key()` still finds the pages that show none of it.
+    Without a memo both keys are None."""
     if not isinstance(templates, Templates):
         templates = Templates(templates, memo)
-    for path, name, context in page_contexts(graph, base_url, share):
-        key = None
-        if memo is not None:
-            shown = value_bytes({k: v for k, v in context.items()
-                                 if not callable(v) and k != "body"})
-            key = memo.key("page", templates.key, base_url or "", path, name, shown)
-        yield path, key, partial(_render, templates.env, name, context)
+    for path, name, body, context in page_contexts(graph, base_url, share):
+        if memo is None:
+            quick, key = None, _no_key
+        else:
+            head = (templates.key, base_url or "", path, name)
+            quick = memo.key("page-quick", *head, shape, body)
+            key = partial(_context_key, memo, head, context)
+        yield PageJob(path, quick, key, partial(_render, templates.env, name, context))
 
 
-def _render(env: jinja2.Environment, name: str, context: Mapping) -> bytes:
-    return env.get_template(name).render(context).encode("utf-8")
+def _no_key() -> None:
+    return None
+
+
+def _context_key(memo: Memo, head: tuple[bytes | str, ...],
+                 context: Callable[[], Mapping]) -> bytes:
+    shown = value_bytes({k: v for k, v in context().items() if not callable(v) and k != "body"})
+    return memo.key("page", *head, shown)
+
+
+def _render(env: jinja2.Environment, name: str, context: Callable[[], Mapping]) -> bytes:
+    return env.get_template(name).render(context()).encode("utf-8")
 
 
 def render_data(graph: SiteGraph) -> dict[str, bytes]:

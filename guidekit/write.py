@@ -7,12 +7,12 @@ folder, or twice.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import posixpath
 import shutil
 import stat
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -53,29 +53,33 @@ def check_output_folder(out_dir: Path, protected: list[Path]) -> None:
                           "folder, or empty this one yourself")
 
 
-def digester():
-    """A hash to feed a file in pieces; its .digest() equals digest() of the whole file."""
-    return hashlib.blake2b(digest_size=20)
+Signature = tuple  # (device, inode, size, modification time in ns) of a built file
 
 
-def digest(data: bytes) -> bytes:
-    """What a built file is known by between builds (see StagedSite.reuse)."""
-    hasher = digester()
-    hasher.update(data)
-    return hasher.digest()
+def signature(path: Path) -> Signature:
+    """What a built file is known by between builds (see StagedSite.reuse): a file with the
+    same signature is the same file, unchanged (any write changes its modification time), so
+    a rebuild need not read it, as git needs not read files whose stat is unchanged."""
+    st = os.lstat(path)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) \
+        else ()
 
 
-def _link(previous: Path, target: Path, same: Callable[[bytes], bool]) -> bool:
-    """Hard-link a file of the previous build instead of writing it again, if it is a regular
-    file whose bytes pass `same`: a rebuild then writes only what changed, and the disk, not
-    Python, is the slow part."""
+def _link(previous: Path, target: Path, same: Callable[[Path], bool]) -> bool:
+    """Hard-link a file of the previous build instead of writing it again, if it passes
+    `same`: a rebuild then writes only what changed, and the disk, not Python, is the slow
+    part."""
     try:
-        if not stat.S_ISREG(previous.lstat().st_mode) or not same(previous.read_bytes()):
+        if not same(previous):
             return False
         os.link(previous, target)
         return True
     except OSError:  # no previous file, or a file system without hard links
         return False
+
+
+def _holds(data: bytes, path: Path) -> bool:
+    return stat.S_ISREG(path.lstat().st_mode) and path.read_bytes() == data
 
 
 class StagedSite:
@@ -125,18 +129,21 @@ class StagedSite:
             self._folders.add(folder)
         return self._staging / rel
 
-    def add(self, rel: str, data: bytes) -> None:
-        """The file `rel` holds `data`."""
+    def add(self, rel: str, data: bytes) -> Signature | None:
+        """The file `rel` holds `data`. Returns its signature (None when refused)."""
         target = self._target(rel)
-        if target is not None and not _link(self._out / rel, target, data.__eq__):
+        if target is None:
+            return None
+        if not _link(self._out / rel, target, partial(_holds, data)):
             target.write_bytes(data)
+        return signature(target)
 
     def reserve(self, rel: str) -> Path | None:
         """Where to write the file `rel` (another process may): None when it is refused."""
         return self._target(rel)
 
-    def reuse(self, rel: str, known: bytes) -> bool:
-        """Take the file `rel` from the previous build if its bytes have the digest `known`,
+    def reuse(self, rel: str, known: Signature | None) -> bool:
+        """Take the file `rel` from the previous build if it still has the signature `known`,
         so it need not be made again; False (nothing done) if it cannot be."""
         if rel in self._written or unsafe_paths([rel]):
             return False  # add() reports it
@@ -145,9 +152,10 @@ class StagedSite:
         self._written.add(rel)
         return True
 
-    def reuse_reserved(self, rel: str, target: Path, known: bytes) -> bool:
+    def reuse_reserved(self, rel: str, target: Path, known: Signature | None) -> bool:
         """reuse() for a file already reserved (see reserve), into its `target`."""
-        return _link(self._out / rel, target, lambda data: digest(data) == known)
+        return bool(known) and _link(self._out / rel, target,
+                                     lambda previous: signature(previous) == known)
 
     def publish(self) -> None:
         """Swap the staging folder in as the output folder, unless a path was refused."""
@@ -179,6 +187,6 @@ class Discard:
     def reserve(self, rel: str) -> None:
         self.files += 1
 
-    def reuse(self, rel: str, known: bytes) -> bool:
+    def reuse(self, rel: str, known: Signature | None) -> bool:
         self.files += 1
         return True

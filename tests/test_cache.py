@@ -76,25 +76,94 @@ def test_an_edit_of_the_body_alone_renders_the_page_again(corpus, tmp_path):
     assert "A sentence only the body has." in (site / "articles/article-00002.html").read_text()
 
 
+def test_when_only_a_body_changed_no_other_page_makes_its_context(corpus, tmp_path,
+                                                                   monkeypatch):
+    """Quick keys (the site's shape and a page's own body) find every other page at once."""
+    cache_dir, site = tmp_path / "cache", tmp_path / "site"
+    cached_build(corpus, site, cache_dir)
+    article = corpus / "articles" / "article-00002.md"
+    article.write_text(article.read_text() + "\nA sentence only the body has.\n")
+    made = []
+    page_context = render._page_context
+    monkeypatch.setattr(render, "_page_context",
+                        lambda build, key: made.append(key) or page_context(build, key))
+    cached_build(corpus, site, cache_dir)
+    # The article, and the checker's pages (made together, as one).
+    assert sorted(made) == [("article", "article-00002"), ("page", "checker")]
+    build_into(corpus, tmp_path / "scratch")
+    assert tree(site) == tree(tmp_path / "scratch")
+
+
+def _link_elsewhere(corpus):
+    article = corpus / "articles" / "article-00004.md"
+    article.write_text(article.read_text() + "\nSee [the plank](exercise:exercise-05).\n")
+
+
+def _retitle(file, old, new):
+    def edit(corpus):
+        path = corpus / file
+        path.write_text(path.read_text().replace(old, new, 1))
+    return edit
+
+
+@pytest.mark.parametrize("edit", [
+    _link_elsewhere,  # the exercise's page lists the article among the pages linking to it
+    _retitle("articles/article-00006.md", "summary: ", "summary: New summary. "),
+    _retitle("sources.yaml", "title: Source 2", "title: A renamed source"),
+    _retitle("people.yaml", "name: Test Person", "name: Renamed Person"),
+    _retitle("site.yaml", "title: Synthetic guide", "title: Renamed guide"),
+    _retitle("exercises/exercise-03.md", "## ", "## A new heading\n\nText.\n\n## "),
+], ids=["link", "summary", "source", "person", "site", "heading"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_kind_of_edit_rebuilds_what_a_build_from_scratch_makes(corpus, tmp_path, edit,
+                                                                      jobs):
+    cache_dir, site = tmp_path / "cache", tmp_path / "site"
+    cached_build(corpus, site, cache_dir, jobs=jobs)
+    edit(corpus)
+    cached_build(corpus, site, cache_dir, jobs=jobs)
+    build_into(corpus, tmp_path / "scratch")
+    assert tree(site) == tree(tmp_path / "scratch")
+
+
+def test_the_site_shape_leaves_out_bodies_only(corpus, tmp_path):
+    paths = pipeline.Paths(corpus, ROOT / "templates", tmp_path / "site")
+
+    def shape():
+        return render.site_shape(pipeline.load_site(paths, pipeline.BuildReport(),
+                                                    today=FIXED_DAY))
+    before = shape()
+    article = corpus / "articles" / "article-00002.md"
+    article.write_text(article.read_text() + "\nA sentence only the body has.\n")
+    assert shape() == before
+    article.write_text(article.read_text().replace("title: Synthetic", "title: Renamed"))
+    assert shape() != before
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_page_changed_or_removed_in_the_output_is_made_again(corpus, tmp_path, jobs):
-    # The memo keeps only a digest of each page and reuses the previous output's file, so
-    # that file must be checked, never trusted. With 2 jobs, a second process renders a
-    # share of the pages beside the search index, and reuses files the same way.
+    # The memo keeps only the signature of each page's file (inode, size, time written) and
+    # reuses the previous output's file, so that file must be checked, never trusted. With 2
+    # jobs, a second process renders a share of the pages beside the search index, and
+    # reuses files the same way.
     cache_dir, site = tmp_path / "cache", tmp_path / "site"
     cold = cached_build(corpus, site, cache_dir, jobs=jobs)
     build_into(corpus, tmp_path / "scratch")
     assert tree(site) == tree(tmp_path / "scratch")
     assert cached_build(corpus, site, cache_dir, jobs=jobs).reused == cold.computed
-    # Article 5 and exercise 3 are among the second process's pages (one in 4, from home).
+    # Article 5 is among the second process's pages (one in 8, from home).
     edited = ["articles/article-00003.html", "articles/article-00005.html"]
+    replaced = ["articles/article-00004.html"]  # by a file of the same size
     deleted = ["exercises/exercise-02.html", "exercises/exercise-03.html"]
     for path in edited:
         (site / path).write_text("edited by hand")
+    for path in replaced:
+        page = (site / path).read_bytes()
+        (site / path).unlink()
+        (site / path).write_bytes(page.replace(b"<html", b"<HTML"))
     for path in deleted:
         (site / path).unlink()
     warm = cached_build(corpus, site, cache_dir, jobs=jobs)
-    assert warm.computed == len(edited + deleted)
+    assert warm.computed == len(edited + replaced + deleted)
     assert tree(site) == tree(tmp_path / "scratch")
 
 
