@@ -107,13 +107,9 @@ def robots_txt(base_url: str | None) -> bytes:
     return text.encode("utf-8")
 
 
-def machine_files(site: schema.SiteConfig, pages, html_paths: list[str],
+def machine_files(site: schema.SiteConfig, changes: list[PageChange],
                   base_url: str | None) -> dict[str, bytes]:
-    """feed.xml, robots.txt and, when the site's address is known, sitemap.xml.
-    A sitemap must list absolute URLs, so without a base URL there is none."""
-    changes = page_changes(pages)
-    files = {FEED: atom_feed(site.title, site.publisher, site.language, changes, base_url),
-             "robots.txt": robots_txt(base_url)}
-    if base_url:
-        files[SITEMAP] = sitemap(html_paths, changes, base_url)
-    return files
+    """feed.xml and robots.txt. The sitemap lists every page made, so it comes once they are
+    (see sitemap); it must list absolute URLs, so without a base URL there is none."""
+    return {FEED: atom_feed(site.title, site.publisher, site.language, changes, base_url),
+            "robots.txt": robots_txt(base_url)}

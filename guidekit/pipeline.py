@@ -443,9 +443,11 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
                                 lambda n: split == 0 or n % split != 0, shape)
     mine = _render_into(site, memo, pages, report)
     with report.timed("render"):
+        changes = feeds.page_changes(site_graph.pages)
         data = {**{f"static/{rel}": data
                    for rel, data in read_tree(paths.templates / "static").items()},
-                **render.render_data(site_graph)}
+                **render.render_data(site_graph),
+                **feeds.machine_files(site_graph.content.site, changes, base_url)}
     with report.timed("write"):
         for rel, data in data.items():
             site.add(rel, data)
@@ -469,13 +471,12 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
         else:
             memo.put(key, made)
         memo.alias(quick_key, key)
-    listed = sorted(path for path, *_ in mine + theirs if path != render.NOT_FOUND)
-    with report.timed("render"):
-        machine = feeds.machine_files(site_graph.content.site, site_graph.pages, listed,
-                                      base_url)
-    with report.timed("write"):
-        for rel, data in machine.items():
-            site.add(rel, data)
+    if base_url:
+        listed = [path for path, *_ in mine + theirs if path != render.NOT_FOUND]
+        with report.timed("render"):
+            sitemap = feeds.sitemap(listed, changes, base_url)
+        with report.timed("write"):
+            site.add(feeds.SITEMAP, sitemap)
     report.pages = len(mine) + len(theirs)
     return found
 
