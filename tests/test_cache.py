@@ -197,16 +197,57 @@ def test_rebuilds_use_the_templates_compiled_by_an_earlier_build(corpus, tmp_pat
         build_into(corpus, tmp_path / "scratch")  # without the memo
 
 
+def saved_entries(cache_dir) -> dict:
+    """The entries a build would load: the memo file, with its journal replayed."""
+    [memo_file] = (cache_dir / "guidekit").glob("*.pickle")
+    entries = cache.unpack(memo_file.read_bytes())
+    journal = memo_file.with_suffix(".journal")
+    cache.replay(entries, journal.read_bytes() if journal.exists() else b"")
+    return entries
+
+
 def test_the_cache_keeps_only_what_the_last_build_used(corpus, tmp_path):
     cache_dir = tmp_path / "cache"
     cached_build(corpus, tmp_path / "site", cache_dir)
-    [memo_file] = (cache_dir / "guidekit").iterdir()
-    size = len(pickle.loads(memo_file.read_bytes()))
+    size = len(saved_entries(cache_dir))
     article = corpus / "articles" / "article-00001.md"
     for n in range(3):
         article.write_text(article.read_text() + f"\nEdit {n}.\n")
         cached_build(corpus, tmp_path / "site", cache_dir)
-    assert len(pickle.loads(memo_file.read_bytes())) == size
+    assert len(saved_entries(cache_dir)) == size
+
+
+def test_small_changes_are_appended_to_a_journal_until_it_grows(corpus, tmp_path):
+    cache_dir = tmp_path / "cache"
+    cached_build(corpus, tmp_path / "site", cache_dir)
+    [memo_file] = (cache_dir / "guidekit").glob("*.pickle")
+    journal, saved = memo_file.with_suffix(".journal"), memo_file.read_bytes()
+    article = corpus / "articles" / "article-00001.md"
+    article.write_text(article.read_text() + "\nOne more sentence.\n")
+    cached_build(corpus, tmp_path / "site", cache_dir)
+    assert memo_file.read_bytes() == saved and journal.stat().st_size > 0
+    assert cached_build(corpus, tmp_path / "site", cache_dir).computed == 0
+    sizes = []
+    while journal.exists():  # each edit appends, until the journal is a quarter of the memo
+        sizes.append(journal.stat().st_size)
+        article.write_text(article.read_text() + f"\nEdit {len(sizes)}.\n")
+        cached_build(corpus, tmp_path / "site", cache_dir)
+    assert sizes == sorted(sizes) and len(sizes) > 2
+    assert memo_file.read_bytes() != saved  # saved whole again, with the edits
+    assert cached_build(corpus, tmp_path / "site", cache_dir).computed == 0
+
+
+def test_a_journal_cut_short_loses_only_its_last_record(corpus, tmp_path):
+    cache_dir = tmp_path / "cache"
+    cached_build(corpus, tmp_path / "site", cache_dir)
+    article = corpus / "articles" / "article-00001.md"
+    article.write_text(article.read_text() + "\nOne more sentence.\n")
+    edited = cached_build(corpus, tmp_path / "site", cache_dir)
+    [journal] = (cache_dir / "guidekit").glob("*.journal")
+    journal.write_bytes(journal.read_bytes()[:-10])
+    assert cached_build(corpus, tmp_path / "site", cache_dir).computed == edited.computed
+    build_into(corpus, tmp_path / "scratch")
+    assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
 
 
 def test_a_damaged_cache_is_rebuilt(corpus, tmp_path):
@@ -271,13 +312,20 @@ def test_cli_reports_reuse_and_no_cache_builds_from_scratch(copy_site, tmp_path)
 
 def test_only_the_memos_of_recently_built_folders_are_kept(tmp_path):
     cache_dir = tmp_path / "cache"
+    oldest = write_corpus(tmp_path / "oldest", 2, seed=99)
+    cached_build(oldest, tmp_path / "site-oldest", cache_dir)
+    article = oldest / "articles" / "article-00001.md"
+    article.write_text(article.read_text() + "\nAn edit, kept in the journal.\n")
+    cached_build(oldest, tmp_path / "site-oldest", cache_dir)
+    assert list((cache_dir / "guidekit").glob("*.journal"))
     for n in range(pipeline.KEEP_MEMOS):
         cached_build(SITES / "minimal", tmp_path / "site-minimal", cache_dir)
         content = tmp_path / f"content-{n}"
         write_corpus(content, 2, seed=n)
         cached_build(content, tmp_path / f"site-{n}", cache_dir)
-    memos = list((cache_dir / "guidekit").iterdir())
+    memos = list((cache_dir / "guidekit").glob("*.pickle"))
     assert len(memos) == pipeline.KEEP_MEMOS
+    assert not list((cache_dir / "guidekit").glob("*.journal"))  # pruned with its memo
     # The minimal site was built all along, so its memo is one of those kept.
     assert cached_build(SITES / "minimal", tmp_path / "site-minimal", cache_dir).computed == 0
 
