@@ -183,9 +183,11 @@ def main(argv: list[str] | None = None) -> int:
             code = _review(paths, memo, args.json)
             pipeline.save_memo(paths, memo)
             return code
-        report = pipeline.build(paths, strict=args.strict, write_output=args.command == "build",
-                                memo=memo, jobs=args.jobs,
-                                base_url=getattr(args, "base_url", None))
+        with write.removing_in_background():  # the replaced site, while the memo is saved
+            report = pipeline.build(paths, strict=args.strict,
+                                    write_output=args.command == "build", memo=memo,
+                                    jobs=args.jobs, base_url=getattr(args, "base_url", None))
+            pipeline.save_memo(paths, memo)
     except BuildFailed as failure:
         print(format_problems(failure.problems), file=sys.stderr)
         print({"build": f"Nothing was written; {out} is unchanged.",
@@ -195,7 +197,6 @@ def main(argv: list[str] | None = None) -> int:
     except OutputError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    pipeline.save_memo(paths, memo)
     action = f"Built {out}/ with" if args.command == "build" else "Checked"
     _print_report(report, action, args.timings)
     if args.command == "build":

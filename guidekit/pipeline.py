@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import importlib.metadata
 import os
 import pickle
 import resource
@@ -26,6 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Iterable, Iterator, TypeVar
 
+import jinja2
 import markdown
 import syllapy
 import yaml
@@ -120,14 +122,29 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return {rel: (root / rel).read_bytes() for rel in list_tree(root)}
 
 
+# Libraries that shape cached results but say their version only in their installed metadata:
+# MarkupSafe escapes the text of the pages kept, snowballstemmer makes the search vocabulary's
+# stems, and so does PyStemmer instead when it is installed.
+_UNVERSIONED = ("markupsafe", "snowballstemmer", "PyStemmer")
+
+
+def _installed_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def generator_fingerprint() -> bytes:
     """What cached results depend on besides the content: this package's code and the
-    versions of the libraries that shape them."""
+    versions of the libraries that shape them (Jinja's compiled templates and pages among
+    them)."""
     package = Path(__file__).resolve().parent
     sources = {p.name: p.read_bytes() for p in package.glob("*.py")}
     versions = {"python": sys.version, "markdown": markdown.__version__,
                 "pyyaml": yaml.__version__, "syllapy": syllapy.__version__,
-                "pickle": str(pickle.HIGHEST_PROTOCOL)}
+                "jinja2": jinja2.__version__, "pickle": str(pickle.HIGHEST_PROTOCOL),
+                **{name: _installed_version(name) for name in _UNVERSIONED}}
     return fingerprint(sources, versions)
 
 

@@ -99,7 +99,8 @@ class _MemoBytecode(jinja2.BytecodeCache):
 
     def __init__(self, memo: Memo, template_set: bytes):
         self.memo = memo
-        self.key = memo.key("template-code", jinja2.__version__, template_set)
+        # Jinja's version is in every memo key (see pipeline.generator_fingerprint).
+        self.key = memo.key("template-code", template_set)
         self.code: dict[str, bytes] = dict(memo.get(self.key)) if self.key in memo else {}
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:

@@ -161,6 +161,28 @@ def test_output_folder_guards(tmp_path):
         write.check_output_folder(SITES, [SITES / "minimal"])
 
 
+def publish(out: Path, index: bytes) -> None:
+    with write.StagedSite(out) as site:
+        site.add("index.html", index)
+        site.publish()
+
+
+def test_the_replaced_site_is_deleted_before_the_build_ends(tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    publish(out, b"first")
+    publish(out, b"second")  # deleted before publish returns
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+    with write.removing_in_background():  # ... or before this block ends
+        publish(out, b"third")
+        assert (out / "index.html").read_bytes() == b"third"
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+    monkeypatch.setattr(write, "_REMOVE", ("sh", "-c", "echo no room >&2; exit 1", "sh"))
+    with pytest.raises(OSError, match=r"could not delete .*\.site\.old-.*: no room"):
+        with write.removing_in_background():
+            publish(out, b"fourth")
+    assert (out / "index.html").read_bytes() == b"fourth"
+
+
 def run_cli(*args, cwd=ROOT):
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1795651200"}  # 2026-11-25
     return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], cwd=cwd, env=env,

@@ -285,6 +285,21 @@ def test_generator_fingerprint_covers_the_package_sources(monkeypatch, tmp_path)
     assert pipeline.generator_fingerprint() != before
 
 
+@pytest.mark.parametrize("library", ["jinja2", "markupsafe", "snowballstemmer", "PyStemmer"])
+def test_generator_fingerprint_covers_the_libraries_whose_output_is_kept(monkeypatch,
+                                                                         library):
+    """Compiled templates and pages (Jinja, MarkupSafe) and the search vocabulary's stems
+    (snowballstemmer, or PyStemmer when installed) are kept between builds."""
+    before = pipeline.generator_fingerprint()
+    if library == "jinja2":
+        monkeypatch.setattr(pipeline.jinja2, "__version__", "0.0-other")
+    else:
+        installed = pipeline._installed_version
+        monkeypatch.setattr(pipeline, "_installed_version",
+                            lambda name: "0.0-other" if name == library else installed(name))
+    assert pipeline.generator_fingerprint() != before
+
+
 def test_a_rebuild_writes_only_the_files_that_changed(copy_site, tmp_path):
     content = copy_site("minimal")
     out = tmp_path / "site"
