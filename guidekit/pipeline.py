@@ -261,18 +261,28 @@ def _markdown_work(body: str) -> tuple[MarkdownResult, readability.Counts]:
     return result, readability.body_counts(result.html)
 
 
-def _send_markdown(body: str, memo: Memo, markdown_work: workers.Stream,
-                   sent: dict) -> bytes | None:
-    """Hand a body to the Markdown workers as soon as it is read (they need nothing else), so
-    that they work while this process validates; `sent` keeps the memo keys in order.
-    Returns the body's memo key (None for an empty body)."""
-    if not body.strip():
-        return None
-    key = memo.key("markdown", body)
-    if key not in memo and key not in sent:
-        sent[key] = None
-        markdown_work.add(body)
-    return key
+def _load_file(rel: str, raw: bytes, root: str,
+               memo: Memo) -> tuple[bytes, tuple, load.RawDocument | None]:
+    """What the build needs of one file, from the memo when the file has not changed: its
+    load problems, what validating it gave (None if it could not be loaded) and its body's
+    Markdown memo key (None for no body). Returns its memo key, that, and the document when
+    it had to be parsed (else None: an unchanged file is neither parsed nor validated again)."""
+    key = memo.key("file", root, rel, raw)
+    doc = None
+    if key not in memo:
+        doc, found = load.parse_file(rel, raw, root)
+        checked = body_key = None
+        if doc is not None:
+            checked = validate.validate_file(doc)
+            body_key = memo.key("markdown", doc.body) if doc.body.strip() else None
+        # Kept pickled, and unpickled even by the build that made it: page keys (render.py)
+        # are digests of pickled values, which show the objects a value shares, and an entity
+        # made afresh shares other objects than one unpickled: the next build would make
+        # every page again. Pickled, the entry is also saved and loaded with the memo as one
+        # string of bytes rather than thousands of objects.
+        memo.put(key, pickle.dumps((tuple(found), checked, body_key),
+                                   protocol=pickle.HIGHEST_PROTOCOL))
+    return key, pickle.loads(memo.get(key)), doc
 
 
 def _page_prose(entity, counts: readability.Counts | None) -> tuple[float, list[Problem]]:
@@ -326,21 +336,30 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
         with report.timed("load"):
             files = list_tree(paths.content)
             problems = load.missing_files(files, root)
-            docs, unreadable, keys, sent, file_keys = [], set(), [], {}, {}
-            for rel in files:  # one at a time: only the parsed documents are kept
+            checked_files, unreadable, keys, sent, file_keys = [], set(), [], {}, {}
+            for rel in files:  # one at a time: only what validation made of each is kept
                 raw = (paths.content / rel).read_bytes()
-                keys.append(memo.key("parse", root, rel, raw))
-                doc, found = memo.cached(keys[-1], lambda: load.parse_file(rel, raw, root))
+                key, (found, checked, body_key), doc = _load_file(rel, raw, root, memo)
+                keys.append(key)
                 problems += found
-                if doc is not None:
-                    docs.append(doc)
-                    file_keys[doc.path] = (keys[-1], _send_markdown(doc.body, memo,
-                                                                    markdown_work, sent))
-                elif load.page_key(rel):
-                    unreadable.add(load.page_key(rel))
+                if checked is None:
+                    if load.page_key(rel):
+                        unreadable.add(load.page_key(rel))
+                    continue
+                checked_files.append(checked)
+                file_keys[checked.path] = (key, body_key)
+                if body_key is not None and body_key not in memo and body_key not in sent:
+                    # To the Markdown workers as soon as it is read (they need nothing else),
+                    # so that they work while this process loads.
+                    if doc is None:
+                        # Found in the memo, but not its body's result: the last build
+                        # failed before Markdown, or did not use it.
+                        doc = load.parse_file(rel, raw, root)[0]
+                    sent[body_key] = None
+                    markdown_work.add(doc.body)
             report.content_key = memo.key("content", *keys)
         with report.timed("validate"):
-            content, found = validate.validate(docs, unreadable)
+            content, found = validate.assemble(checked_files, unreadable)
             problems += found
         if content is None:
             raise BuildFailed(errors_in(problems))

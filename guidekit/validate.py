@@ -1,7 +1,9 @@
 """Stage 2, validate: check raw documents against the schema and build the typed model.
 
-Every problem is collected (never raised one at a time), each naming file, line and field, and
-what to do about it. Cross-references between entities are checked later, in the graph stage.
+In two parts: each file on its own (validate_file), which a rebuild keeps for the files that
+did not change, then the whole site from those results (assemble). Every problem is collected
+(never raised one at a time), each naming file, line and field, and what to do about it.
+Cross-references between entities are checked later, in the graph stage.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import datetime as dt
 import re
 import types
 import typing
+from dataclasses import dataclass
 from functools import cache
 
 from . import schema
@@ -228,11 +231,11 @@ def _page(doc: RawDocument):
     return page, checker.problems
 
 
-def _entries(doc: RawDocument, cls):
-    """Entries of a YAML file keyed by slug (people.yaml, sources.yaml), and the slugs of
-    entries that are present but invalid."""
+def _entries(doc: RawDocument, cls, kind: str):
+    """Entries of a YAML file keyed by slug (people.yaml, sources.yaml), and (kind, slug) of
+    the entries that are present but invalid."""
     checker = _Checker(doc.path)
-    entries, broken = {}, set()
+    entries, broken = {}, []
     for slug, data in doc.data.items():
         line = doc.data.key_lines[slug]
         if not SLUG_RE.match(slug):
@@ -247,7 +250,7 @@ def _entries(doc: RawDocument, cls):
         else:
             checker.fail(line, slug, f"should be a group of keys, not {_describe(data)}")
         if entry is None:
-            broken.add(slug)
+            broken.append((kind, slug))
         else:
             entries[slug] = entry
     return entries, checker.problems, broken
@@ -290,54 +293,69 @@ def _search_rules(settings: schema.SearchSettings) -> list[Problem]:
     return problems
 
 
-def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozenset()):
-    """Build the Content model from the documents that loaded. `unreadable` names the pages
-    whose files could not be loaded. Returns (Content or None, problems): None when a file the
-    whole site needs is missing or invalid. Invalid pages and entries are left out of the model
-    and named in `Content.broken`, so that references to them are not reported again."""
+@dataclass(frozen=True)
+class ValidatedFile:
+    """What one file gives the model, worked out from that file alone: a rebuild keeps it for
+    every file that did not change, and only `assemble` runs again."""
+
+    path: str
+    kind: str      # as in load.RawDocument
+    slug: str
+    value: object  # the page, SiteConfig or SearchSettings, or the entries by slug (people,
+                   # sources); None if the file is invalid
+    problems: tuple[Problem, ...]
+    broken: tuple[tuple[str, str], ...]  # (kind, slug) of the pages and entries left out
+
+
+def validate_file(doc: RawDocument) -> ValidatedFile:
+    """Check one document against the schema: the first, per-file part of this stage."""
+    broken = []
+    if doc.kind in ("site", "search"):
+        checker = _Checker(doc.path)
+        cls = schema.SiteConfig if doc.kind == "site" else schema.SearchSettings
+        value = checker.entity(cls, doc.data, source_path=doc.path, lines=checker.lines)
+        problems = checker.problems
+        if doc.kind == "search" and value is not None:
+            problems += _search_rules(value)
+    elif doc.kind in ("people", "sources"):
+        cls, kind = (schema.Person, "person") if doc.kind == "people" else \
+            (schema.Source, "source")
+        value, problems, broken = _entries(doc, cls, kind)
+    else:
+        value, problems = _page(doc)
+        if value is None and doc.kind in _SLUG_FROM_FILE:
+            broken = [(doc.kind, doc.slug)]
+    return ValidatedFile(doc.path, doc.kind, doc.slug, value, tuple(problems), tuple(broken))
+
+
+def assemble(files: list[ValidatedFile], unreadable: set[tuple[str, str]] = frozenset()):
+    """The second, whole-site part of this stage: build the Content model from the files that
+    loaded (see validate_file), checking what no single file can (a slug used twice, the
+    files the site needs). `unreadable` names the pages whose files could not be loaded.
+    Returns (Content or None, problems): None when a file the whole site needs is missing or
+    invalid. Invalid pages and entries are left out of the model and named in
+    `Content.broken`, so that references to them are not reported again."""
     problems: list[Problem] = []
     singles = {}
     pages = {"article": {}, "pain-type": {}, "exercise": {}}
     page_paths: dict[tuple[str, str], str] = {}
     broken = set(unreadable)
-    for doc in sorted(docs, key=lambda d: d.path):
-        if doc.kind == "site":
-            checker = _Checker(doc.path)
-            singles["site"] = checker.entity(schema.SiteConfig, doc.data, source_path=doc.path,
-                                             lines=checker.lines)
-            problems += checker.problems
-        elif doc.kind in ("people", "sources"):
-            cls, kind = (schema.Person, "person") if doc.kind == "people" else \
-                (schema.Source, "source")
-            singles[doc.kind], found, bad = _entries(doc, cls)
-            problems += found
-            broken.update((kind, slug) for slug in bad)
-        elif doc.kind == "search":
-            checker = _Checker(doc.path)
-            search = checker.entity(schema.SearchSettings, doc.data, source_path=doc.path,
-                                    lines=checker.lines)
-            problems += checker.problems
-            if search is not None:
-                singles["search"] = search
-                problems += _search_rules(search)
-        elif doc.kind in ("home", "about", "checker"):
-            singles[doc.kind], found = _page(doc)
-            problems += found
-        elif doc.kind in pages:
-            key = (doc.kind, doc.slug)
-            if key in page_paths:
-                problems.append(error(doc.path, 0, "slug", f"the slug `{doc.slug}` is already "
-                                      f"used by {page_paths[key]}; rename one file"))
-                pages[doc.kind].pop(doc.slug, None)
+    for file in sorted(files, key=lambda f: f.path):
+        if file.kind in pages:
+            key = (file.kind, file.slug)
+            if key in page_paths:  # its own problems wait until it is renamed
+                problems.append(error(file.path, 0, "slug", f"the slug `{file.slug}` is "
+                                      f"already used by {page_paths[key]}; rename one file"))
+                pages[file.kind].pop(file.slug, None)
                 broken.add(key)
                 continue
-            page_paths[key] = doc.path
-            page, found = _page(doc)
-            problems += found
-            if page is None:
-                broken.add(key)
-            else:
-                pages[doc.kind][doc.slug] = page
+            page_paths[key] = file.path
+            if file.value is not None:
+                pages[file.kind][file.slug] = file.value
+        else:
+            singles[file.kind] = file.value
+        problems += file.problems
+        broken.update(file.broken)
     problems += _source_rules(singles.get("sources") or {})
     if any(singles.get(k) is None for k in ("site", "home", "about", "people", "sources",
                                             "checker")):
@@ -350,6 +368,6 @@ def validate(docs: list[RawDocument], unreadable: set[tuple[str, str]] = frozens
         people=dict(sorted(singles["people"].items())),
         sources=dict(sorted(singles["sources"].items())),
         checker=singles["checker"],
-        search=singles.get("search", schema.SearchSettings()),
+        search=singles.get("search") or schema.SearchSettings(),
         broken=frozenset(broken))
     return content, problems

@@ -10,9 +10,11 @@ import sys
 import pytest
 
 from guidekit import cache, pipeline, render, search_index
+from guidekit.problems import BuildFailed
 
 from conftest import FIXED_DAY, ROOT, SITES, build_into
 from test_build import run_cli, tree
+from test_invalid_sites import CASES, apply_case
 
 sys.path.insert(0, str(ROOT / "bench"))
 from synthetic import write_corpus  # noqa: E402
@@ -362,3 +364,36 @@ def test_unchanged_content_reuses_the_search_index_and_keeps_its_warnings(copy_s
     (out / search_index.INDEX_FILE).write_bytes(b"window.guideSearchIndex={};\n")
     cached_build(content, out, cache_dir, jobs=jobs)
     assert (out / search_index.INDEX_FILE).read_bytes() == index
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_failed_build_gives_the_same_messages_from_the_memo(name, copy_site, tmp_path):
+    # The dev server keeps the memo of a build that failed: the next build takes each file's
+    # problems, validation and unreadable pages from it, and must fail just the same.
+    content = copy_site("minimal")
+    apply_case(SITES / "invalid" / name, content)
+    memo = cache.Memo(b"generator")
+
+    def failure_messages() -> list[str]:
+        with pytest.raises(BuildFailed) as failure:
+            build_into(content, tmp_path / "site", memo=memo)
+        return [str(p) for p in failure.value.problems]
+    first = failure_messages()
+    memo.next_build()
+    assert failure_messages() == first and memo.misses == 0
+
+
+def test_a_file_kept_without_its_bodys_markdown_is_read_again(copy_site, tmp_path):
+    # A build that fails before Markdown (here: a required file is missing) keeps each file's
+    # entry in the memo, but not the Markdown of its body: the next build must still render it.
+    content = copy_site("minimal")
+    site_yaml = (content / "site.yaml").read_bytes()
+    (content / "site.yaml").unlink()
+    memo = cache.Memo(b"generator")
+    with pytest.raises(BuildFailed):
+        build_into(content, tmp_path / "site", memo=memo)
+    memo.next_build()
+    (content / "site.yaml").write_bytes(site_yaml)
+    build_into(content, tmp_path / "site", memo=memo)
+    build_into(content, tmp_path / "scratch")
+    assert tree(tmp_path / "site") == tree(tmp_path / "scratch")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from guidekit import schema, validate
-from guidekit.problems import closest
+from guidekit import load, schema, validate
+from guidekit.problems import closest, error
 from guidekit.yaml_lines import parse_yaml
 
 
@@ -41,3 +41,22 @@ def test_an_entity_keeps_the_line_of_every_key_and_item():
 def test_closest_gives_a_hint_only_when_one_is_close():
     assert closest("plnk", ["bird-dog", "plank"]) == "plank"
     assert closest("zzz", ["bird-dog", "plank"]) is None
+
+
+def _validated(relpath: str, text: str) -> validate.ValidatedFile:
+    doc, problems = load.parse_file(relpath, text.encode())
+    assert problems == []
+    return validate.validate_file(doc)
+
+
+def test_each_file_is_validated_alone_and_then_the_site_as_a_whole():
+    first = _validated("articles/a.md", "---\ntitle: A\n---\n")
+    assert first.value is None and first.broken == (("article", "a"),)
+    assert first.problems and {p.path for p in first.problems} == {"content/articles/a.md"}
+    second = _validated("articles/more/a.md", "---\ntitle: A\n---\n")
+    content, problems = validate.assemble([second, first])  # in order of path
+    assert content is None  # the files the whole site needs are missing
+    # The file using a slug again is named once: its own problems wait until it is renamed.
+    assert problems == [*first.problems, error(
+        "content/articles/more/a.md", 0, "slug",
+        "the slug `a` is already used by content/articles/a.md; rename one file")]
