@@ -222,9 +222,9 @@ def save_memo(paths: Paths, memo: Memo) -> None:
     target = _cache_file(paths)
     journal = _journal_file(target)
     made, dropped = memo.changes()
-    record = cache.pack_changes(made, dropped) if made or dropped else b""
-    if target.exists() and len(made) + len(dropped) <= len(memo.entries()) // JOURNAL_SHARE \
-            and _size(journal) + len(record) <= _size(target) // JOURNAL_SHARE:
+    few = target.exists() and len(made) + len(dropped) <= len(memo.entries()) // JOURNAL_SHARE
+    record = cache.pack_changes(made, dropped) if few and (made or dropped) else b""
+    if few and _size(journal) + len(record) <= _size(target) // JOURNAL_SHARE:
         if record:
             # One write, appended: builds beside this one append whole records too.
             fd = os.open(journal, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
