@@ -163,6 +163,18 @@ class Memo:
             self.put(key, compute())
         return self.get(key)
 
+    @property
+    def first(self) -> bool:
+        """Whether nothing from an earlier build is known (a first build, a new guidekit)."""
+        return not self._earlier
+
+    def saved(self, entries: Mapping[bytes, object]) -> None:
+        """Say that `entries` (a copy of `entries()` taken earlier) were saved: later changes
+        are then counted from them. An entry given a new value since is still a change."""
+        self._loaded = frozenset(entries)
+        self._made = {key for key in self._made
+                      if key not in entries or self._now.get(key) is not entries[key]}
+
     def changes(self) -> tuple[dict[bytes, object], list[bytes]]:
         """How the entries to keep differ from those the memo was made with: the entries its
         builds made (or changed) that are kept, and the keys of the entries not kept."""

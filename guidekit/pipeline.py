@@ -208,9 +208,9 @@ def _last_used(path: Path) -> float:
 
 
 # A build that changes few entries appends them to the memo's journal instead of saving the
-# whole memo again (at 1000 articles, 17 MB and 40 ms after one edit): while the journal
-# stays below this share of the memo file's size, and the changes below this share of its
-# entries. Otherwise the memo is saved whole, and the journal deleted.
+# whole memo again (at 1000 articles, 17 MB and 40 ms after one edit): while the changes are
+# at most half the entries and the journal stays below a quarter of the memo file's size.
+# Otherwise the memo is saved whole, and the journal deleted.
 JOURNAL_SHARE = 4
 
 
@@ -222,7 +222,7 @@ def save_memo(paths: Paths, memo: Memo) -> None:
     target = _cache_file(paths)
     journal = _journal_file(target)
     made, dropped = memo.changes()
-    few = target.exists() and len(made) + len(dropped) <= len(memo.entries()) // JOURNAL_SHARE
+    few = target.exists() and len(made) + len(dropped) <= len(memo.entries()) // 2
     record = cache.pack_changes(made, dropped) if few and (made or dropped) else b""
     if few and _size(journal) + len(record) <= _size(target) // JOURNAL_SHARE:
         if record:
@@ -235,17 +235,22 @@ def save_memo(paths: Paths, memo: Memo) -> None:
         with suppress(FileNotFoundError):  # pruned by a build running beside this one
             os.utime(target)  # used just now, so the oldest memos go first
     else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        with open(staging, "wb") as f:
-            f.writelines(cache.pack(memo.entries()))
-        os.replace(staging, target)
-        journal.unlink(missing_ok=True)
+        _save_whole(memo.entries(), target)
     # One memo per content folder ever built (tests build many): keep the recent ones.
     memos = sorted(target.parent.glob("memo-*.pickle"), key=_last_used)
     for old in memos[:-KEEP_MEMOS]:
         old.unlink(missing_ok=True)
         _journal_file(old).unlink(missing_ok=True)
+
+
+def _save_whole(entries: dict, target: Path) -> None:
+    """Save a memo's entries afresh (written, then renamed into place), without a journal."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    with open(staging, "wb") as f:
+        f.writelines(cache.pack(entries))
+    os.replace(staging, target)
+    _journal_file(target).unlink(missing_ok=True)
 
 
 def _size(path: Path) -> int:
@@ -475,14 +480,22 @@ def _search_index(site_graph, memo: Memo | None, site, index_file: Path | None,
 
 def _index_and_pages(site_graph, templates: render.Templates, memo: Memo | None, site,
                      index_file: Path | None, base_url: str | None, share,
-                     content_key: bytes, shape: bytes) -> tuple[list[Problem], tuple | None,
-                                                                list]:
-    """The work of the process beside the main one: stage 6 (see _search_index) and the pages
-    in `share`. Returns the index's warnings, its memo entry and the pages done (see
-    _render_into)."""
+                     content_key: bytes, shape: bytes,
+                     save: tuple[dict, Path] | None
+                     ) -> tuple[list[Problem], tuple | None, list, bool]:
+    """The work of the process beside the main one: stage 6 (see _search_index), the pages
+    in `share`, and saving the memo entries in `save` (see render_and_index). Returns the
+    index's warnings, its memo entry, the pages done (see _render_into) and whether the
+    entries were saved."""
     found, entry = _search_index(site_graph, memo, site, index_file, content_key)
     pages = render.render_pages(site_graph, templates, memo, base_url, share, shape)
-    return found, entry, _render_into(site, memo, pages, BuildReport())
+    done = _render_into(site, memo, pages, BuildReport())
+    saved = False
+    if save is not None:
+        with suppress(OSError):  # the main process saves the memo whole instead
+            _save_whole(*save)
+            saved = True
+    return found, entry, done, saved
 
 
 def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo | None,
@@ -499,11 +512,16 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
                                       if rel.endswith(".html")}, memo)
         shape = memo.key("site-shape", render.site_shape(site_graph)) if memo else b""
     split = INDEX_PROCESS_SHARE if jobs > 1 else 0
+    # A build with nothing from an earlier one (a first build, a new guidekit) has its whole
+    # memo to save, 40 ms at 1000 articles: the other process, which finishes first, saves
+    # what there is by now, and this one only appends what comes after to the journal.
+    save = (memo.entries(), _cache_file(paths)) \
+        if memo is not None and memo.first and paths.cache is not None and jobs > 1 else None
     with report.timed("search"):
         beside = workers.in_background(partial(
             _index_and_pages, site_graph, templates, memo, site,
             site.reserve(search_index.INDEX_FILE), base_url,
-            lambda n: split > 0 and n % split == 0, report.content_key, shape), jobs)
+            lambda n: split > 0 and n % split == 0, report.content_key, shape, save), jobs)
     pages = render.render_pages(site_graph, templates, memo, base_url,
                                 lambda n: split == 0 or n % split != 0, shape)
     mine = _render_into(site, memo, pages, report)
@@ -517,7 +535,9 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
         for rel, data in data.items():
             site.add(rel, data)
     with report.timed("search"):
-        found, index_entry, theirs = beside()
+        found, index_entry, theirs, saved = beside()
+    if saved:
+        memo.saved(save[0])
     if index_entry is not None:
         key, value, reused, *vocabulary = index_entry
         if not reused or not memo.reuse(key, lambda known: True):  # checked over there
