@@ -538,6 +538,20 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
         found, index_entry, theirs, saved = beside()
     if saved:
         memo.saved(save[0])
+    _take_over(memo, site, index_entry, theirs)
+    if base_url:
+        listed = [path for path, *_ in mine + theirs if path != render.NOT_FOUND]
+        with report.timed("render"):
+            sitemap = feeds.sitemap(listed, changes, base_url)
+        with report.timed("write"):
+            site.add(feeds.SITEMAP, sitemap)
+    report.pages = len(mine) + len(theirs)
+    return found
+
+
+def _take_over(memo: Memo | None, site, index_entry: tuple | None, theirs: list) -> None:
+    """Keep in this process's memo and site what the other one did (see _index_and_pages):
+    the index's memo entry and vocabulary, and each page it made or took."""
     if index_entry is not None:
         key, value, reused, *vocabulary = index_entry
         if not reused or not memo.reuse(key, lambda known: True):  # checked over there
@@ -556,14 +570,6 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
         else:
             memo.put(key, made)
         memo.alias(quick_key, key)
-    if base_url:
-        listed = [path for path, *_ in mine + theirs if path != render.NOT_FOUND]
-        with report.timed("render"):
-            sitemap = feeds.sitemap(listed, changes, base_url)
-        with report.timed("write"):
-            site.add(feeds.SITEMAP, sitemap)
-    report.pages = len(mine) + len(theirs)
-    return found
 
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,

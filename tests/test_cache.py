@@ -2,6 +2,7 @@
 build from scratch gives, before and after edits."""
 from __future__ import annotations
 
+import os
 import pickle
 import re
 import shutil
@@ -237,6 +238,37 @@ def test_small_changes_are_appended_to_a_journal_until_it_grows(corpus, tmp_path
     assert sizes == sorted(sizes) and len(sizes) > 2
     assert memo_file.read_bytes() != saved  # saved whole again, with the edits
     assert cached_build(corpus, tmp_path / "site", cache_dir).computed == 0
+
+
+def test_a_first_build_with_two_processes_saves_the_memo_beside_the_main_one(
+        corpus, tmp_path, monkeypatch):
+    # The index process saves what was made before it started; the main one adds the rest.
+    main, save_whole = os.getpid(), pipeline._save_whole
+
+    def noting_who_saves(entries, target):
+        (tmp_path / ("main" if os.getpid() == main else "beside")).touch()
+        save_whole(entries, target)
+    monkeypatch.setattr(pipeline, "_save_whole", noting_who_saves)
+    cache_dir = tmp_path / "cache"
+    cached_build(corpus, tmp_path / "site", cache_dir, jobs=2)
+    assert (tmp_path / "beside").exists()
+    assert cached_build(corpus, tmp_path / "site", cache_dir, jobs=2).computed == 0
+
+
+def test_when_the_index_process_cannot_save_the_memo_the_main_one_does(corpus, tmp_path,
+                                                                     monkeypatch):
+    main, save_whole = os.getpid(), pipeline._save_whole
+
+    def failing_beside(entries, target):
+        if os.getpid() != main:
+            raise OSError("disk full")
+        (tmp_path / "main").touch()
+        save_whole(entries, target)
+    monkeypatch.setattr(pipeline, "_save_whole", failing_beside)
+    cache_dir = tmp_path / "cache"
+    cached_build(corpus, tmp_path / "site", cache_dir, jobs=2)
+    assert (tmp_path / "main").exists()
+    assert cached_build(corpus, tmp_path / "site", cache_dir, jobs=2).computed == 0
 
 
 def test_a_journal_cut_short_loses_only_its_last_record(corpus, tmp_path):
