@@ -1,5 +1,6 @@
-"""A memo of pure per-file work (YAML parsing, Markdown rendering, reading grades) carried from
-one build to the next, so that a rebuild only redoes the files that changed.
+"""A memo of pure per-file work (parsing and validating each file, Markdown rendering, reading
+grades) and of page keys, carried from one build to the next, so that a rebuild only redoes
+the files that changed and the pages that show them.
 
 Every key is a digest of the work's inputs together with the generator's fingerprint (the
 guidekit sources and the versions of the libraries whose output we keep), so a stale entry is

@@ -5,10 +5,11 @@ grades, TODOs left by `new`) -> build the site graph -> render pages -> index fo
 write atomically. Each output file goes to the staging folder (write.StagedSite) as soon as it
 is made, so the site is never in memory whole; the folder is swapped in at the end.
 
-The per-file work of loading, Markdown and reading grades, and rendered pages, go through a
-memo (cache.py) that this module reads from and writes to the cache folder, so a rebuild
-redoes only what changed. For a page the memo keeps only the digest of its bytes: the page
-itself is the previous build's file, checked against the digest before it is reused.
+The per-file work of loading and validating, Markdown and reading grades, and rendered pages,
+go through a memo (cache.py) that this module reads from and writes to the cache folder, so a
+rebuild redoes only what changed. For a page the memo keeps only the signature of its file
+(write.signature): the page itself is the previous build's file, checked against the signature
+before it is reused.
 """
 from __future__ import annotations
 
