@@ -422,37 +422,36 @@ def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None,
     its path, its two memo keys and the signature of the file made (None when taken)."""
     done = []
     for job in report.timed_each("render", pages):
-        key = None
+        taken, key, made = False, None, None
         if memo is not None:
+            taken, key = _taken(site, memo, job, report)
+        if not taken:
+            with report.timed("render"):
+                page = job.render()
             with report.timed("write"):
-                reused, key = _reused_page(site, memo, job)
-            if reused:
-                done.append((job.path, job.quick_key, key, None))
-                continue
-        with report.timed("render"):
-            page = job.render()
-        with report.timed("write"):
-            made = site.add(job.path, page)
+                made = site.add(job.path, page)
         if key is not None:
-            memo.put(key, made)
+            if not taken:
+                memo.put(key, made)
             memo.alias(job.quick_key, key)
         done.append((job.path, job.quick_key, key, made))
     return done
 
 
-def _reused_page(site, memo: Memo, job: render.PageJob) -> tuple[bool, bytes]:
-    """Whether the page's file was taken from the previous build, and the page's memo key.
-    The quick key is tried first: it finds a page when nothing it shows changed but maybe its
-    own body. Then the key of its context, which costs making the context."""
+def _taken(site, memo: Memo, job: render.PageJob, report: BuildReport) -> tuple[bool, bytes]:
+    """Whether the page's file was taken from the previous build (the memo knows its key and
+    the file is still the one made), and the page's memo key. The quick key is tried first:
+    it finds a page when nothing it shows changed but maybe its own body. Then the key of its
+    context, which costs making the context (timed as rendering)."""
     reuse = partial(site.reuse, job.path)
-    key = memo.aliased(job.quick_key)
-    if key is not None and key in memo and memo.reuse(key, reuse):
-        return True, key
-    key = job.key()
-    if memo.reuse(key, reuse):
-        memo.alias(job.quick_key, key)
-        return True, key
-    return False, key
+    with report.timed("write"):
+        key = memo.aliased(job.quick_key)
+        if key is not None and key in memo and memo.reuse(key, reuse):
+            return True, key
+    with report.timed("render"):
+        key = job.key()
+    with report.timed("write"):
+        return memo.reuse(key, reuse), key
 
 
 def _search_index(site_graph, memo: Memo | None, site, index_file: Path | None,
