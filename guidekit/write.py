@@ -61,8 +61,10 @@ Signature = tuple  # (device, inode, size, modification time in ns) of a built f
 
 def signature(path: Path) -> Signature:
     """What a built file is known by between builds (see StagedSite.reuse): a file with the
-    same signature is the same file, unchanged (any write changes its modification time), so
-    a rebuild need not read it, as git needs not read files whose stat is unchanged."""
+    same signature is the same file, unchanged, so a rebuild need not read it, as git need not
+    read files whose stat is unchanged. A file replaced gets a new inode, and one written in
+    place a new modification time; only a same-size write within the file system's clock
+    tick (a few ms) of the build's own write would go unseen."""
     st = os.lstat(path)
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) \
         else ()
