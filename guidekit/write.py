@@ -84,7 +84,8 @@ def _link(previous: Path, target: Path, same: Callable[[Path], bool]) -> bool:
 
 
 def _holds(data: bytes, path: Path) -> bool:
-    return stat.S_ISREG(path.lstat().st_mode) and path.read_bytes() == data
+    st = path.lstat()  # a file of another size is not read
+    return stat.S_ISREG(st.st_mode) and st.st_size == len(data) and path.read_bytes() == data
 
 
 class StagedSite:
