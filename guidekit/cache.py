@@ -118,6 +118,10 @@ class Memo:
     def key(self, stage: str, *inputs: str | bytes) -> bytes:
         return _digest([self.generator, _bytes(stage), *map(_bytes, inputs)])
 
+    def __len__(self) -> int:
+        """How many entries this build keeps."""
+        return len(self._now)
+
     def __contains__(self, key: bytes) -> bool:
         return key in self._now or key in self._earlier
 
@@ -181,12 +185,6 @@ class Memo:
         builds made (or changed) that are kept, and the keys of the entries not kept."""
         made = {key: self._now[key] for key in self._made if key in self._now}
         return made, [key for key in self._loaded if key not in self._now]
-
-    @property
-    def changed(self) -> bool:
-        """Whether the entries to keep differ from those loaded (so saving is worth it)."""
-        made, dropped = self.changes()
-        return bool(made or dropped)
 
     def entries(self) -> dict[bytes, object]:
         return dict(self._now)

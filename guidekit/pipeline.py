@@ -223,7 +223,7 @@ def save_memo(paths: Paths, memo: Memo) -> None:
     target = _cache_file(paths)
     journal = _journal_file(target)
     made, dropped = memo.changes()
-    few = target.exists() and len(made) + len(dropped) <= len(memo.entries()) // 2
+    few = target.exists() and len(made) + len(dropped) <= len(memo) // 2
     record = cache.pack_changes(made, dropped) if few and (made or dropped) else b""
     if few and _size(journal) + len(record) <= _size(target) // JOURNAL_SHARE:
         if record:

@@ -240,34 +240,28 @@ def test_small_changes_are_appended_to_a_journal_until_it_grows(corpus, tmp_path
     assert cached_build(corpus, tmp_path / "site", cache_dir).computed == 0
 
 
-def test_a_first_build_with_two_processes_saves_the_memo_beside_the_main_one(
-        corpus, tmp_path, monkeypatch):
-    # The index process saves what was made before it started; the main one adds the rest.
+def _noting_who_saves_whole(tmp_path, monkeypatch, beside_fails: bool) -> None:
+    """Make pipeline._save_whole leave a file "main" or "beside" in tmp_path, for the process
+    that saved the memo whole; with `beside_fails`, the index process's save fails."""
     main, save_whole = os.getpid(), pipeline._save_whole
 
-    def noting_who_saves(entries, target):
+    def noting(entries, target):
+        if os.getpid() != main and beside_fails:
+            raise OSError("disk full")
         (tmp_path / ("main" if os.getpid() == main else "beside")).touch()
         save_whole(entries, target)
-    monkeypatch.setattr(pipeline, "_save_whole", noting_who_saves)
+    monkeypatch.setattr(pipeline, "_save_whole", noting)
+
+
+@pytest.mark.parametrize("beside_fails, saver", [(False, "beside"), (True, "main")])
+def test_a_first_build_with_two_processes_saves_the_memo_beside_the_main_one(
+        corpus, tmp_path, monkeypatch, beside_fails, saver):
+    # The index process saves what was made before it started, and the main one adds the
+    # rest; when that save fails, the build still succeeds and the main process saves it all.
+    _noting_who_saves_whole(tmp_path, monkeypatch, beside_fails)
     cache_dir = tmp_path / "cache"
     cached_build(corpus, tmp_path / "site", cache_dir, jobs=2)
-    assert (tmp_path / "beside").exists()
-    assert cached_build(corpus, tmp_path / "site", cache_dir, jobs=2).computed == 0
-
-
-def test_when_the_index_process_cannot_save_the_memo_the_main_one_does(corpus, tmp_path,
-                                                                     monkeypatch):
-    main, save_whole = os.getpid(), pipeline._save_whole
-
-    def failing_beside(entries, target):
-        if os.getpid() != main:
-            raise OSError("disk full")
-        (tmp_path / "main").touch()
-        save_whole(entries, target)
-    monkeypatch.setattr(pipeline, "_save_whole", failing_beside)
-    cache_dir = tmp_path / "cache"
-    cached_build(corpus, tmp_path / "site", cache_dir, jobs=2)
-    assert (tmp_path / "main").exists()
+    assert (tmp_path / saver).exists()
     assert cached_build(corpus, tmp_path / "site", cache_dir, jobs=2).computed == 0
 
 
@@ -305,7 +299,8 @@ def test_a_new_generator_finds_nothing_from_the_old_one():
     old.put(old.key("markdown", "## Body"), "old html")
     new = cache.Memo(cache.fingerprint(sources, {"markdown": "3.8"}), old.entries())
     assert new.key("markdown", "## Body") not in new
-    assert new.changed  # so the stale entry is dropped when saved
+    # So the stale entry is dropped when saved.
+    assert new.changes() == ({}, [old.key("markdown", "## Body")])
 
 
 def test_generator_fingerprint_covers_the_package_sources(monkeypatch, tmp_path):
