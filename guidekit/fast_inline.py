@@ -5,6 +5,7 @@ entities, emphasis, ...) on every run of text, and most of them need one charact
 rarely has: a link needs `[`, an entity `&`, emphasis `*` or `_`. Skipping a pattern whose
 character is absent gives the same output (each pattern below cannot match without it) and
 takes 40% off the Markdown stage. Patterns this module does not know are always tried.
+Reference links are not tried in a body that defines no reference.
 
 The skip sits in InlineProcessor's private method `__handleInline`; if a Python-Markdown
 release renames it, `quick_inline` returns None and the stock step is kept (a test fails,
@@ -42,9 +43,14 @@ def _needs(pattern) -> tuple[str, ...] | None:
 
 class _QuickInline(InlineProcessor):
     def run(self, tree, ancestors=None):
-        # The registry in priority order, as the stock step indexes it.
+        # The registry in priority order, as the stock step indexes it. A reference link
+        # (`[text][id]`, `[id]`) leaves the text as it is when its id is not defined, so in a
+        # body that defines none (nearly every body), those patterns are not tried at all.
         self._patterns = list(self.inlinePatterns)
-        self._needs = [_needs(pattern) for pattern in self._patterns]
+        unused = () if not self.md.references else None
+        self._needs = [unused if unused is not None and
+                       isinstance(pattern, inlinepatterns.ReferenceInlineProcessor)
+                       else _needs(pattern) for pattern in self._patterns]
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
@@ -56,9 +62,13 @@ class _QuickInline(InlineProcessor):
         start = 0
         while patternIndex < len(patterns):
             need = needs[patternIndex]
-            if need is not None and not any(text in data for text in need):
-                patternIndex, start = patternIndex + 1, 0
-                continue
+            if need is not None:  # () when the pattern cannot match in this body
+                for text in need:  # (a loop, not any(): this runs for every pattern and text)
+                    if text in data:
+                        break
+                else:
+                    patternIndex, start = patternIndex + 1, 0
+                    continue
             data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)
             if not matched:
                 patternIndex += 1
