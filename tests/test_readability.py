@@ -1,6 +1,8 @@
 """Reading grades: the Flesch-Kincaid grade of each page's prose, and the build's warning."""
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from guidekit import readability, schema
@@ -26,6 +28,32 @@ def test_grade_follows_the_flesch_kincaid_formula():
 ])
 def test_ascii_words_are_found_as_the_unicode_pattern_finds_them(text):
     assert readability._ASCII_WORD.findall(text) == readability._WORD.findall(text)
+
+
+def _counted_by_expressions(blocks: list[str]) -> readability.Counts:
+    """What `counts` gives, worked out with the expressions alone (no byte tables)."""
+    sentences = words = syllables = 0
+    for block in blocks:
+        found = readability._WORD.findall(block.lower())
+        if found:
+            sentences += 1 + len(readability._SENTENCE_END.findall(block.rstrip()))
+            words += len(found)
+            syllables += sum(map(readability._syllables, found))
+    return readability.Counts(sentences, words, syllables)
+
+
+def test_byte_tables_count_as_the_expressions_do():
+    """ASCII text is counted with byte tables; each odd case of words, apostrophes, stops and
+    spaces (all that \\s matches) against the expressions, and random mixes of them."""
+    odd = ["Don't stop. 'Quoted' runner's rock'n'roll''x 'tis.", "Wait... what?! Yes!? ok",
+           "end.\tnext.\nthird.\x0bfour.\x1cfive.\x1f six . ", "no words: ... !!! ???",
+           "Café’s été. Naïve?\xa0Yes.", "x_y 3.5km 10-12 weeks.", "", "   ", "a.b.c. d"]
+    rng = random.Random(8)
+    alphabet = "ab9_'’.!? \t\n\x0b\x0c\r\x1c\x1f\xa0é-"
+    mixes = [["".join(rng.choice(alphabet) for _ in range(rng.randrange(30)))
+              for _ in range(rng.randrange(4))] for _ in range(3000)]
+    for blocks in [[text] for text in odd] + [odd] + mixes:
+        assert readability.counts(blocks) == _counted_by_expressions(blocks), blocks
 
 
 def test_counts_add_up_to_the_grade_of_all_blocks():
