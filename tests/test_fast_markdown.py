@@ -85,7 +85,7 @@ def test_installed_markdown_gets_the_quick_step():
 
 def test_installed_markdown_gets_every_block_guard():
     """Likewise for a block processor renamed, or an expression kept elsewhere."""
-    assert guard_blocks(_stock()) == len(NEEDS)
+    assert guard_blocks(_stock()) == len(NEEDS) + 1  # and the raw-HTML step
 
 
 def test_same_html_as_python_markdown(tmp_path):
@@ -124,3 +124,14 @@ def test_no_block_expression_matches_without_what_it_needs(tmp_path):
         assert matches, f"no test body exercises {kind.__name__}"
         for found in matches:
             assert any(text in found for text in needs), (kind.__name__, found)
+
+
+def test_text_without_html_passes_the_raw_html_step_unchanged(tmp_path):
+    """The raw-HTML step is skipped for a body without `<`: Python-Markdown's own step gives
+    back every such body line for line."""
+    md = _stock()
+    without = [body for body in _bodies(tmp_path) if "<" not in body]
+    assert len(without) > 40
+    for body in without:
+        lines = md.preprocessors["normalize_whitespace"].run(body.split("\n"))
+        assert md.preprocessors["html_block"].run(lines) == lines
