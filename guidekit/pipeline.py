@@ -291,33 +291,44 @@ def _load_file(rel: str, raw: bytes, root: str,
     return key, pickle.loads(memo.get(key)), doc
 
 
-def _page_prose(entity, counts: readability.Counts | None) -> tuple[float, list[Problem]]:
+def _field_prose(entity) -> tuple[readability.Counts, list[Problem]]:
+    """What a page's grade and prose warnings take from its text fields: their reading
+    counts, and a warning for each TODO left."""
+    prose = readability.prose_by_field(entity)
+    return readability.counts(readability.texts_of(prose)), scaffold.unfinished(entity, prose)
+
+
+def _page_prose(entity, fields: tuple[readability.Counts, list[Problem]],
+                body: readability.Counts | None) -> tuple[float, list[Problem]]:
     """A page's reading grade, and its warnings: a grade above the limit, a TODO left."""
-    grade = readability.page_grade(entity, counts)
-    return grade, scaffold.unfinished(entity) + list(
-        filter(None, [readability.grade_warning(entity, grade)]))
+    counts, unfinished = fields
+    grade = readability.grade_of(counts + (body or readability.Counts()))
+    return grade, unfinished + list(filter(None, [readability.grade_warning(entity, grade)]))
 
 
 def bodies_and_grades(pages: dict, memo: Memo, markdown_work: workers.Stream, sent: dict,
                       file_keys: dict[str, tuple[bytes, bytes | None]]
                       ) -> tuple[dict, dict, list[Problem]]:
     """The rendered Markdown of every page with a body, the reading grade of every guide page
-    (people's pages are not graded) and the warnings about their prose: the Markdown sent to
-    the workers is collected, and each grade worked out from the page's text fields and its
-    body's counts. `file_keys` holds, by path, each file's memo key and its body's. A page's
-    grade and warnings depend on its file alone, so the file's key keys them."""
+    (people's pages are not graded) and the warnings about their prose: each grade is worked
+    out from the page's text fields, counted while the workers finish the Markdown sent to
+    them, and its body's counts. `file_keys` holds, by path, each file's memo key and its
+    body's. A page's grade and warnings depend on its file alone, so the file's key keys them."""
+    prose_keys = {page: memo.key("prose", file_keys[entity.source_path][0], *page)
+                  for page, entity in pages.items() if page[0] != "person"}
+    fields = {page: _field_prose(pages[page]) for page, key in prose_keys.items()
+              if key not in memo}
     for key, result in zip(sent, markdown_work.results()):
         memo.put(key, result)
     bodies, grades, problems = {}, {}, []
     for page, entity in pages.items():
-        file_key, body_key = file_keys[entity.source_path]
+        body_key = file_keys[entity.source_path][1]
         counts = None
         if body_key is not None:
             bodies[page], counts = memo.get(body_key)
-        if page[0] != "person":
+        if page in prose_keys:
             grades[page], found = memo.cached(
-                memo.key("prose", file_key, *page),
-                partial(_page_prose, entity, counts))
+                prose_keys[page], partial(_page_prose, entity, fields.get(page), counts))
             problems += found
     return bodies, grades, problems
 

@@ -52,7 +52,7 @@ def _texts(value) -> list[str]:
     if isinstance(value, tuple):
         return [text for item in value for text in _texts(item)]
     if dataclasses.is_dataclass(value):
-        return [text for texts in prose_by_field(value).values() for text in texts]
+        return texts_of(prose_by_field(value))
     return []  # dates and numbers
 
 
@@ -68,9 +68,9 @@ def prose_by_field(entity) -> dict[str, list[str]]:
     return found
 
 
-def field_prose(entity) -> list[str]:
-    """The page's own text fields, one block per value or list item."""
-    return [text for texts in prose_by_field(entity).values() for text in texts]
+def texts_of(prose: dict[str, list[str]]) -> list[str]:
+    """The texts of prose_by_field, one block per value or list item."""
+    return [text for texts in prose.values() for text in texts]
 
 
 def body_prose(html: str) -> list[str]:
@@ -147,9 +147,6 @@ def body_counts(html: str) -> Counts:
     return counts(body_prose(html))
 
 
-def page_grade(entity, body: Counts | None) -> float:
-    """The grade of a page: its text fields and (the counts of) its body."""
-    return grade_of(counts(field_prose(entity)) + (body or Counts()))
 
 
 def grade_warning(entity, reading_grade: float) -> Problem | None:

@@ -115,11 +115,12 @@ def skeleton(kind: str, slug: str, today: dt.date, source: str) -> str:
     return "\n".join(lines) + "\n" + body
 
 
-def unfinished(page) -> list[Problem]:
-    """A warning for each TODO left in a page's text or body."""
+def unfinished(page, prose: dict[str, list[str]]) -> list[Problem]:
+    """A warning for each TODO left in a page's text or body; `prose` is the page's
+    readability.prose_by_field."""
     problems = []
     lines = page.lines
-    for name, texts in prose_by_field(page).items():
+    for name, texts in prose.items():
         value = getattr(page, name)
         listed = isinstance(value, tuple) and all(isinstance(v, str) for v in value)
         for i, text in enumerate(texts):

@@ -86,7 +86,7 @@ def test_page_prose_takes_text_fields_not_slugs_or_choices(copy_site, tmp_path):
         aliases=("core hold",), steps=("Lie down.", "Lift."), dose="Three holds.",
         progression="Hold longer.", cautions=("Go gently.",), stop_if=("Pain spreads.",),
         evidence_level="some-evidence", evidence_note="Some evidence.")
-    assert readability.field_prose(plank) == [
+    assert readability.texts_of(readability.prose_by_field(plank)) == [
         "Plank", "A hold.", "First version.", "Lie down.", "Lift.", "Three holds.",
         "Hold longer.", "Go gently.", "Pain spreads.", "Some evidence."]
 
@@ -115,5 +115,5 @@ def test_nested_text_counts_but_ids_and_links_do_not():
                                screen="urgent", if_yes="urgent", if_no="where")
     outcome = schema.Outcome(id="urgent", urgency="urgent", title="Get help today",
                              advice=("Call 111.",), links=("article:warning-signs",))
-    assert readability.field_prose(question) == ["Do you have a fever?"]
-    assert readability.field_prose(outcome) == ["Get help today", "Call 111."]
+    assert readability.texts_of(readability.prose_by_field(question)) == ["Do you have a fever?"]
+    assert readability.texts_of(readability.prose_by_field(outcome)) == ["Get help today", "Call 111."]
