@@ -54,6 +54,7 @@ TRICKY = [
     "[id]: https://x.org \"t\"\n\ntext [id] and [id]: inline\n\n   [two]:<https://y.org>\n\nsee [two]",
     "!!! warning \"Mind\"\n    first\n\n    second, no bangs\n\nwow!!! not one\n\n!!!tip\n    close",
     "para\n-\n\npara\n=\n\n--\n\n-- -- --",
+    "spaces \n   \n\t\ttabs\r\nand\rreturns \x02stx\x03 \n \n  \n\nend  ",
 ]
 
 
@@ -85,7 +86,7 @@ def test_installed_markdown_gets_the_quick_step():
 
 def test_installed_markdown_gets_every_block_guard():
     """Likewise for a block processor renamed, or an expression kept elsewhere."""
-    assert guard_blocks(_stock()) == len(NEEDS) + 1  # and the raw-HTML step
+    assert guard_blocks(_stock()) == len(NEEDS) + 2  # and the whitespace and raw-HTML steps
 
 
 def test_same_html_as_python_markdown(tmp_path):
