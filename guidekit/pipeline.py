@@ -24,9 +24,9 @@ import sys
 import time
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache as once, partial
 from pathlib import Path
-from typing import Iterable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 import jinja2
 import markdown
@@ -307,17 +307,21 @@ def _page_prose(entity, fields: tuple[readability.Counts, list[Problem]],
 
 
 def bodies_and_grades(pages: dict, memo: Memo, markdown_work: workers.Stream, sent: dict,
-                      file_keys: dict[str, tuple[bytes, bytes | None]]
+                      file_keys: dict[str, tuple[bytes, bytes | None]],
+                      meanwhile: Callable[[], object] | None = None
                       ) -> tuple[dict, dict, list[Problem]]:
     """The rendered Markdown of every page with a body, the reading grade of every guide page
     (people's pages are not graded) and the warnings about their prose: each grade is worked
     out from the page's text fields, counted while the workers finish the Markdown sent to
     them, and its body's counts. `file_keys` holds, by path, each file's memo key and its
-    body's. A page's grade and warnings depend on its file alone, so the file's key keys them."""
+    body's. A page's grade and warnings depend on its file alone, so the file's key keys them.
+    `meanwhile` (see load_site) is called before waiting for the workers."""
     prose_keys = {page: memo.key("prose", file_keys[entity.source_path][0], *page)
                   for page, entity in pages.items() if page[0] != "person"}
     fields = {page: _field_prose(pages[page]) for page, key in prose_keys.items()
               if key not in memo}
+    if meanwhile is not None:
+        meanwhile()
     for key, result in zip(sent, markdown_work.results()):
         memo.put(key, result)
     bodies, grades, problems = {}, {}, []
@@ -340,10 +344,12 @@ def _fail_if_needed(problems: list[Problem], strict: bool) -> None:
 
 
 def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=None,
-              memo: Memo | None = None, jobs: int = 1):
+              memo: Memo | None = None, jobs: int = 1,
+              meanwhile: Callable[[], object] | None = None):
     """Stages 1-3: read, validate and link the content. Returns the site graph, or raises
     BuildFailed listing every problem found. Per-file work found in `memo` is reused; the
-    rest is shared out over `jobs` processes."""
+    rest is shared out over `jobs` processes. `meanwhile` is called while they finish: work
+    for later that needs no content (this process would otherwise wait)."""
     memo = memo if memo is not None else Memo(b"")
     if not paths.content.is_dir():
         raise BuildFailed([Problem(paths.display(paths.content), 0, "content",
@@ -383,7 +389,7 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
         pages = graph_stage.page_entities(content)
         with report.timed("markdown+prose"):
             bodies, report.reading_grades, found = bodies_and_grades(
-                pages, memo, markdown_work, sent, file_keys)
+                pages, memo, markdown_work, sent, file_keys, meanwhile)
             problems += found
     with report.timed("graph"):
         site_graph, found = graph_stage.build_graph(content, bodies, today or build_date())
@@ -509,18 +515,25 @@ def _index_and_pages(site_graph, templates: render.Templates, memo: Memo | None,
     return found, entry, done, saved
 
 
+def site_templates(paths: Paths, memo: Memo | None) -> render.Templates:
+    """The site's templates, compiled (or their code taken from the memo)."""
+    return render.Templates({rel: data.decode("utf-8")
+                             for rel, data in read_tree(paths.templates).items()
+                             if rel.endswith(".html")}, memo)
+
+
 def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo | None,
                      site: write.StagedSite | write.Discard, jobs: int,
-                     base_url: str | None = None) -> list[Problem]:
+                     base_url: str | None = None,
+                     templates: render.Templates | None = None) -> list[Problem]:
     """Stages 4 and 6: every page, static file, data file and feed, and the search index,
     into `site` as each is made. `base_url` is the site's public address (for canonical
     links, Open Graph and the sitemap), or None if unknown. With `jobs` above 1 a forked
     process makes the index (it needs only the graph) and renders a share of the pages
-    meanwhile. Returns the index's warnings."""
-    with report.timed("render"):  # compiled before the fork, so both processes share them
-        templates = render.Templates({rel: data.decode("utf-8")
-                                      for rel, data in read_tree(paths.templates).items()
-                                      if rel.endswith(".html")}, memo)
+    meanwhile. `templates` are the site's (see site_templates), if already made. Returns the
+    index's warnings."""
+    with report.timed("render"):  # made before the fork, so both processes share them
+        templates = templates or site_templates(paths, memo)
         shape = memo.key("site-shape", render.site_shape(site_graph)) if memo else b""
     split = INDEX_PROCESS_SHARE if jobs > 1 else 0
     # A build with nothing from an earlier one (a first build, a new guidekit) has its whole
@@ -600,10 +613,13 @@ def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | N
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
     # Errors stop here; warnings wait until the search stage has added its own, so that a
     # strict build lists them all at once.
-    site_graph = load_site(paths, report, strict=False, today=today, memo=memo, jobs=jobs)
+    # Compiled while the Markdown workers finish: templates need no content.
+    templates = once(partial(site_templates, paths, memo))
+    site_graph = load_site(paths, report, strict=False, today=today, memo=memo, jobs=jobs,
+                           meanwhile=templates)
     with write.StagedSite(paths.out) if write_output else nullcontext(write.Discard()) as site:
         report.warnings += render_and_index(paths, site_graph, report, memo, site, jobs,
-                                            base_url)
+                                            base_url, templates())
         if memo is not None:
             report.reused, report.computed = memo.hits, memo.misses
         _fail_if_needed(report.warnings, strict)
