@@ -1,17 +1,18 @@
 """Spread pure per-page work over the machine's cores.
 
-Markdown, reading grades and page rendering are pure functions of their inputs, so a pool of
-forked processes can share them out; results come back in input order, and the output is
+Markdown, reading grades and page rendering are pure functions of their inputs, so forked
+processes can share them out; results come back in input order, and the output is
 byte-identical to a one-process build (a test checks it). A whole stage that needs nothing
 from the others (the search index) can run beside them in a forked process of its own.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
+import signal
+import struct
+import tempfile
 import traceback
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
@@ -20,6 +21,9 @@ R = TypeVar("R")
 # small guide, or a rebuild after one edit); above it, items go out in batches of BATCH.
 MIN_ITEMS = 64
 BATCH = 16
+_MESSAGE = struct.Struct("<QQ")  # where a batch is in the task file: offset, length
+_LENGTH = struct.Struct("<Q")  # before each record in a results file
+_DIED = "a worker process died before finishing its work"
 
 
 def default_jobs() -> int:
@@ -28,8 +32,54 @@ def default_jobs() -> int:
         (os.cpu_count() or 1)
 
 
-def _apply_all(fn: Callable[[T], R], items: list[T]) -> list[R]:
-    return [fn(item) for item in items]
+def _error_record(sequence: int, error: Exception) -> bytes:
+    """A batch's error and its traceback's text, pickled for the parent; called while
+    handling the error, so that the traceback of one that cannot be sent names it."""
+    try:
+        record = pickle.dumps((sequence, False, (error, traceback.format_exc())),
+                              pickle.HIGHEST_PROTOCOL)
+        pickle.loads(record)  # some errors pickle but cannot be rebuilt (a different __init__)
+    except Exception:  # noqa: BLE001 - an error that cannot be pickled
+        record = pickle.dumps((sequence, False, (RuntimeError(traceback.format_exc()), "")))
+    return record
+
+
+def _serve(fn: Callable[[T], R], tasks: int, control: int, out: int) -> None:
+    """A worker's loop: each message names a batch in the task file; its results (or its
+    error) go, length-prefixed, to this worker's results file. EOF on `control` ends it."""
+    with open(control, "rb") as messages, open(out, "wb", closefd=False) as results:
+        while len(message := messages.read(_MESSAGE.size)) == _MESSAGE.size:
+            offset, length = _MESSAGE.unpack(message)
+            sequence, batch = pickle.loads(os.pread(tasks, length, offset))
+            try:
+                record = pickle.dumps((sequence, True, [fn(item) for item in batch]),
+                                      pickle.HIGHEST_PROTOCOL)
+            except Exception as error:  # noqa: BLE001 - handed to the parent
+                record = _error_record(sequence, error)
+            results.write(_LENGTH.pack(len(record)))
+            results.write(record)
+
+
+def _records(results) -> dict[int, tuple[bool, object]]:
+    """What a worker wrote to its results file: (ok, results or error) by batch number."""
+    results.seek(0)
+    data, at, found = memoryview(results.read()), 0, {}
+    while at < len(data):
+        (length,), at = _LENGTH.unpack_from(data, at), at + _LENGTH.size
+        sequence, ok, value = pickle.loads(data[at:at + length])
+        found[sequence], at = (ok, value), at + length
+    return found
+
+
+class _Worker:
+    """A forked worker as the parent sees it: its process, the write end of its control
+    pipe and its results file."""
+    __slots__ = ("pid", "control", "results")
+
+    def __init__(self, results):
+        self.pid: int | None = None
+        self.control: int | None = None
+        self.results = results
 
 
 class Stream:
@@ -37,42 +87,126 @@ class Stream:
     items go in batches to `jobs` forked processes, started once MIN_ITEMS have come (so a
     few items never start a process). `results()` gives them back in the order given.
 
-    `fn` must be a module-level function (it is pickled by name) and pure. Forked workers
-    start in milliseconds and need not import anything again. Use it as a context manager, so
-    that the processes end even when the caller fails half-way.
+    `fn` must be pure; the workers are forks, so it needs no pickling and they import
+    nothing again. The parent runs no threads for them (every CPU millisecond it spends
+    here is taken from its own work): each batch is pickled once into a shared task file,
+    and the worker it goes to (round-robin) gets a 16-byte message naming it on a pipe of
+    its own; messages that small are written atomically and a pipe holds thousands, so
+    sending does not block (were a pipe full, the parent would only wait for that worker,
+    which never waits for it). Workers write their results to files of their own, so they
+    never wait on the parent to read a pipe; the parent reads them when all have finished.
+    Use it as a context manager, so that the processes end even when the caller fails
+    half-way.
     """
 
     def __init__(self, fn: Callable[[T], R], jobs: int):
         self._fn, self._jobs = fn, jobs
-        self._pool: ProcessPoolExecutor | None = None
-        self._sent: list[Future] = []
         self._pending: list[T] = []
+        self.started = False  # whether worker processes were started
+        self._tasks = None  # the task file, while workers run
+        self._workers: list[_Worker] = []
+        self._sent = 0  # batches sent: the next one's sequence number
 
     def add(self, item: T) -> None:
         self._pending.append(item)
-        if self._jobs <= 1 or len(self._pending) < (BATCH if self._pool else MIN_ITEMS):
+        if self._jobs <= 1 or len(self._pending) < (BATCH if self.started else MIN_ITEMS):
             return
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._jobs, mp_context=multiprocessing.get_context("fork"))
+        if not self.started:
+            self._start()
         for start in range(0, len(self._pending), BATCH):
-            batch = self._pending[start:start + BATCH]
-            self._sent.append(self._pool.submit(_apply_all, self._fn, batch))
+            self._send(self._pending[start:start + BATCH])
         self._pending = []
+
+    def _start(self) -> None:
+        self.started = True
+        self._tasks = tempfile.TemporaryFile()  # before forking: the workers share it
+        for _ in range(self._jobs):
+            self._workers.append(worker := _Worker(tempfile.TemporaryFile()))
+            read, worker.control = os.pipe()
+            try:
+                pid = os.fork()
+            except BaseException:
+                os.close(read)
+                raise
+            if pid == 0:  # the worker: never return into the caller's code
+                code = 1
+                try:
+                    # Without the write ends of the pipes (its own and its elder siblings'),
+                    # so that it sees EOF once the parent closes its own.
+                    for each in self._workers:
+                        os.close(each.control)
+                    _serve(self._fn, self._tasks.fileno(), read, worker.results.fileno())
+                    code = 0
+                finally:
+                    os._exit(code)
+            worker.pid = pid
+            os.close(read)  # only the worker reads it: a write to a dead one fails at once
+
+    def _send(self, batch: list[T]) -> None:
+        task = pickle.dumps((self._sent, batch), pickle.HIGHEST_PROTOCOL)
+        offset = self._tasks.tell()
+        self._tasks.write(task)
+        self._tasks.flush()
+        worker = self._workers[self._sent % len(self._workers)]
+        try:
+            os.write(worker.control, _MESSAGE.pack(offset, len(task)))
+        except BrokenPipeError:
+            raise RuntimeError(_DIED) from None
+        self._sent += 1
 
     def results(self) -> list[R]:
         # The last, partial batch is done here while the processes finish theirs.
-        last = _apply_all(self._fn, self._pending)
-        done = [result for batch in self._sent for result in batch.result()] + last
-        self._sent, self._pending = [], []
-        return done
+        last = [self._fn(item) for item in self._pending]
+        self._pending = []
+        if not self._workers:
+            return last
+        try:
+            for worker in self._workers:  # EOF: each worker finishes what it has and leaves
+                os.close(worker.control)
+                worker.control = None
+            died = False
+            for worker in self._workers:
+                _, status = os.waitpid(worker.pid, 0)
+                worker.pid = None
+                died = died or status != 0
+            # A worker exits with 0 only once it has written the results of every batch it
+            # was sent; one that died may have left a record cut short.
+            if died:
+                raise RuntimeError(_DIED)
+            found = {}
+            for worker in self._workers:
+                found.update(_records(worker.results))
+            done = []
+            for sequence in range(self._sent):
+                ok, value = found[sequence]
+                if not ok:
+                    error, text = value
+                    cause = RuntimeError(f"in a worker process:\n{text}") if text else None
+                    raise error from cause
+                done += value
+            return done + last
+        finally:
+            self._close()
+
+    def _close(self) -> None:
+        """End the workers still running (the caller failed half-way) and close every file."""
+        for worker in self._workers:
+            if worker.control is not None:
+                os.close(worker.control)
+            if worker.pid is not None:
+                os.kill(worker.pid, signal.SIGKILL)
+                os.waitpid(worker.pid, 0)
+            worker.results.close()
+        self._workers = []
+        if self._tasks is not None:
+            self._tasks.close()
+            self._tasks = None
 
     def __enter__(self) -> "Stream":
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        self._close()
 
 
 def in_background(fn: Callable[[], R], jobs: int) -> Callable[[], R]:

@@ -1,7 +1,10 @@
 """Sharing the per-page work over processes changes nothing in the output."""
 from __future__ import annotations
 
+import os
+import signal
 import sys
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 
@@ -20,25 +23,112 @@ def _square(n: int) -> int:
     return n * n
 
 
-def _results(items, jobs: int) -> tuple[list, bool]:
-    with workers.Stream(_square, jobs) as stream:
+@contextmanager
+def _within(seconds: float):
+    """Fail instead of hanging."""
+    def timed_out(*_):
+        raise TimeoutError(f"still waiting after {seconds} s")
+    previous = signal.signal(signal.SIGALRM, timed_out)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _results(items, jobs: int, fn=_square) -> tuple[list, bool]:
+    with _within(30), workers.Stream(fn, jobs) as stream:
         for item in items:
             stream.add(item)
-        return stream.results(), stream._pool is not None
+        return stream.results(), stream.started
 
 
-def test_stream_keeps_order_with_and_without_processes():
+def _children() -> set[int]:
+    """This process's child processes, running or not yet reaped."""
+    children = set()
+    for entry in os.listdir("/proc"):
+        with suppress(FileNotFoundError, ProcessLookupError):
+            stat = Path(f"/proc/{entry}/stat").read_text() if entry.isdigit() else ""
+            if stat and int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
+                children.add(int(entry))
+    return children
+
+
+@pytest.fixture
+def leaves_nothing_behind():
+    """The test must leave no new child process (running or a zombie) and no new open file."""
+    children, files = _children(), set(os.listdir("/proc/self/fd"))
+    yield
+    assert (_children() - children, set(os.listdir("/proc/self/fd")) - files) == (set(), set())
+
+
+def test_stream_keeps_order_with_and_without_processes(leaves_nothing_behind):
     items = list(range(workers.MIN_ITEMS * 3 + 5))  # the last batch is partial
-    assert _results(items, 2) == ([n * n for n in items], True)
+    assert len(items) // workers.BATCH > 6  # several batches for each worker
+    for jobs in (2, 3):
+        assert _results(items, jobs) == ([n * n for n in items], True)
     assert _results(items, 1) == ([n * n for n in items], False)
     # A few items are not worth starting processes for.
     few = items[:workers.MIN_ITEMS - 1]
     assert _results(few, 2) == ([n * n for n in few], False)
 
 
-def test_stream_raises_what_a_worker_raised():
+def test_stream_raises_what_a_worker_raised(leaves_nothing_behind):
     with pytest.raises(TypeError):
         _results(["not a number"] * workers.MIN_ITEMS, 2)
+
+
+class _TwoPartError(Exception):
+    """Pickles, but cannot be rebuilt from its pickle (its __init__ wants two arguments)."""
+    def __init__(self, message: str, code: int):
+        super().__init__(f"{message} (code {code})")
+
+
+def _unpicklable_error(n: int) -> int:
+    if n == 20:
+        raise ValueError("this error cannot travel", lambda: None)
+    return n
+
+
+def _unrebuildable_error(n: int) -> int:
+    if n == 20:
+        raise _TwoPartError("this error cannot travel", 7)
+    return n
+
+
+@pytest.mark.parametrize("fn", [_unpicklable_error, _unrebuildable_error])
+def test_stream_error_that_cannot_be_pickled_arrives_as_its_text(fn, leaves_nothing_behind):
+    with pytest.raises(RuntimeError, match="this error cannot travel"):
+        _results(range(workers.MIN_ITEMS * 2), 2, fn)  # item 20 is a worker's
+
+
+def _dies_at_20(n: int) -> int:
+    if n == 20:
+        os._exit(3)
+    return n
+
+
+def _dies_at_120(n: int) -> int:
+    if n == 120:
+        os._exit(3)
+    return n
+
+
+# Item 20 is in the second batch: the worker may be gone while the parent still sends it
+# batches (its pipe then fails). Item 120 is in the last batch: seen only when collecting.
+@pytest.mark.parametrize("fn", [_dies_at_20, _dies_at_120])
+def test_stream_raises_when_a_worker_dies(fn, leaves_nothing_behind):
+    with pytest.raises(RuntimeError, match="worker process died"):
+        _results(range(workers.MIN_ITEMS * 2), 2, fn)
+
+
+def test_stream_leaves_no_process_or_file_when_the_caller_fails(leaves_nothing_behind):
+    with pytest.raises(KeyError), workers.Stream(_square, 2) as stream:
+        for item in range(workers.MIN_ITEMS * 2):
+            stream.add(item)
+        assert stream.started and _children()
+        raise KeyError("the caller failed half-way")
 
 
 def _fails() -> None:
