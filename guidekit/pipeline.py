@@ -424,10 +424,11 @@ def new_page(paths: Paths, kind: str, slug: str, today=None) -> Path:
     return target
 
 
-# The search index takes about as long as half the pages take to render (templates compiled
-# before the fork are shared), so the process that makes it renders one page in
-# INDEX_PROCESS_SHARE too, and the two finish together (measured: 6, 8 and 12 all balance).
-INDEX_PROCESS_SHARE = 8
+# The search index takes about as long as two thirds of the pages take to render (templates
+# compiled before the fork are shared), so the process that makes it renders one page in
+# INDEX_PROCESS_SHARE too, and the two finish together (measured at 1000 articles: 5, 6 and 8
+# within 10 ms of each other, 6 the closest).
+INDEX_PROCESS_SHARE = 6
 
 
 def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None,
