@@ -111,7 +111,8 @@ def _print_report(report: pipeline.BuildReport, action: str, timings: bool) -> N
     for line in format_warnings(report.warnings):
         print(line, file=sys.stderr)
     if timings:
-        for stage, seconds in report.timings.items():
+        for stage, seconds in sorted(report.timings.items(),
+                                     key=lambda timed: pipeline.STAGES.index(timed[0])):
             print(f"  {stage:<14} {seconds * 1000:8.1f} ms   peak "
                   f"{report.peak_mib[stage]:6.1f} MiB")
         print(f"  peak memory: build process {pipeline.peak_mib(resource.RUSAGE_SELF):.1f} MiB, "

@@ -46,6 +46,11 @@ T = TypeVar("T")
 _END = object()
 
 
+# The stages a build times, in the order they run (--timings lists them so; some work is
+# done early, while this process would wait: the templates are compiled during the load).
+STAGES = ("load", "validate", "markdown+prose", "graph", "render", "search", "write")
+
+
 @dataclass
 class BuildReport:
     pages: int = 0
@@ -64,6 +69,11 @@ class BuildReport:
         yield
         self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - start
         self.peak_mib[stage] = peak_mib(resource.RUSAGE_SELF)
+
+    def call(self, stage: str, fn: Callable[[], T]) -> T:
+        """fn(), timed as part of `stage`."""
+        with self.timed(stage):
+            return fn()
 
     def timed_each(self, stage: str, items: Iterable[T]) -> Iterator[T]:
         """The items of a lazy iterable, the making of each counted as part of `stage`."""
@@ -306,33 +316,41 @@ def _page_prose(entity, fields: tuple[readability.Counts, list[Problem]],
     return grade, unfinished + list(filter(None, [readability.grade_warning(entity, grade)]))
 
 
+def fields_to_grade(pages: dict, memo: Memo, file_keys: dict[str, tuple[bytes, bytes | None]]
+                    ) -> dict[tuple[str, str], tuple[bytes, bytes | None, tuple | None]]:
+    """For each page: its file's body key (see bodies_and_grades), and, unless the page is a
+    person's (not graded), the memo key of its grade and warnings and, when the memo lacks
+    them, what its text fields give (see _field_prose), counted here while the Markdown
+    workers finish the bodies. `file_keys` holds, by path, each file's memo key and its
+    body's. A page's grade and warnings depend on its file alone, so the file's key keys
+    them."""
+    found = {}
+    for page, entity in pages.items():
+        file_key, body_key = file_keys[entity.source_path]
+        prose_key = memo.key("prose", file_key, *page) if page[0] != "person" else None
+        fields = _field_prose(entity) if prose_key is not None and prose_key not in memo \
+            else None
+        found[page] = (body_key, prose_key, fields)
+    return found
+
+
 def bodies_and_grades(pages: dict, memo: Memo, markdown_work: workers.Stream, sent: dict,
-                      file_keys: dict[str, tuple[bytes, bytes | None]],
-                      meanwhile: Callable[[], object] | None = None
-                      ) -> tuple[dict, dict, list[Problem]]:
+                      fields: dict) -> tuple[dict, dict, list[Problem]]:
     """The rendered Markdown of every page with a body, the reading grade of every guide page
-    (people's pages are not graded) and the warnings about their prose: each grade is worked
-    out from the page's text fields, counted while the workers finish the Markdown sent to
-    them, and its body's counts. `file_keys` holds, by path, each file's memo key and its
-    body's. A page's grade and warnings depend on its file alone, so the file's key keys them.
-    `meanwhile` (see load_site) is called before waiting for the workers."""
-    prose_keys = {page: memo.key("prose", file_keys[entity.source_path][0], *page)
-                  for page, entity in pages.items() if page[0] != "person"}
-    fields = {page: _field_prose(pages[page]) for page, key in prose_keys.items()
-              if key not in memo}
-    if meanwhile is not None:
-        meanwhile()
+    and the warnings about their prose: the Markdown sent to the workers is collected, and
+    each grade worked out from what `fields` (see fields_to_grade) holds and the counts of
+    the page's body."""
     for key, result in zip(sent, markdown_work.results()):
         memo.put(key, result)
     bodies, grades, problems = {}, {}, []
     for page, entity in pages.items():
-        body_key = file_keys[entity.source_path][1]
+        body_key, prose_key, field_counts = fields[page]
         counts = None
         if body_key is not None:
             bodies[page], counts = memo.get(body_key)
-        if page in prose_keys:
+        if prose_key is not None:
             grades[page], found = memo.cached(
-                prose_keys[page], partial(_page_prose, entity, fields.get(page), counts))
+                prose_key, partial(_page_prose, entity, field_counts, counts))
             problems += found
     return bodies, grades, problems
 
@@ -388,8 +406,12 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
             raise BuildFailed(errors_in(problems))
         pages = graph_stage.page_entities(content)
         with report.timed("markdown+prose"):
+            fields = fields_to_grade(pages, memo, file_keys)
+        if meanwhile is not None:
+            meanwhile()
+        with report.timed("markdown+prose"):
             bodies, report.reading_grades, found = bodies_and_grades(
-                pages, memo, markdown_work, sent, file_keys, meanwhile)
+                pages, memo, markdown_work, sent, fields)
             problems += found
     with report.timed("graph"):
         site_graph, found = graph_stage.build_graph(content, bodies, today or build_date())
@@ -617,7 +639,7 @@ def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | N
     # Compiled while the Markdown workers finish: templates need no content.
     templates = once(partial(site_templates, paths, memo))
     site_graph = load_site(paths, report, strict=False, today=today, memo=memo, jobs=jobs,
-                           meanwhile=templates)
+                           meanwhile=partial(report.call, "render", templates))
     with write.StagedSite(paths.out) if write_output else nullcontext(write.Discard()) as site:
         report.warnings += render_and_index(paths, site_graph, report, memo, site, jobs,
                                             base_url, templates())

@@ -354,6 +354,13 @@ def test_cli_reports_reuse_and_no_cache_builds_from_scratch(copy_site, tmp_path)
     assert f"cache: 0 results reused, {n} worked out" in scratch.stdout
 
 
+def test_timings_list_every_stage_in_pipeline_order(copy_site, tmp_path):
+    """Templates are compiled during the load, yet --timings lists render after graph."""
+    printed = run_cli("--content", str(copy_site("minimal")), "--out", str(tmp_path / "out"),
+                      "--no-cache", "--timings").stdout
+    assert re.findall(r"^  (\S+) +[\d.]+ ms", printed, re.M) == list(pipeline.STAGES)
+
+
 def test_only_the_memos_of_recently_built_folders_are_kept(tmp_path):
     cache_dir = tmp_path / "cache"
     oldest = write_corpus(tmp_path / "oldest", 2, seed=99)
