@@ -446,11 +446,9 @@ def new_page(paths: Paths, kind: str, slug: str, today=None) -> Path:
     return target
 
 
-# The search index takes about as long as two thirds of the pages take to render (templates
-# compiled before the fork are shared), so the process that makes it renders one page in
-# INDEX_PROCESS_SHARE too, and the two finish together (measured at 1000 articles: 5, 6 and 8
-# within 10 ms of each other, 6 the closest).
-INDEX_PROCESS_SHARE = 6
+# Pages the two processes take at a time (see workers.Runs): 4 ms of rendering at most, a
+# few µs to take.
+RUN_OF_PAGES = 16
 
 
 def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None,
@@ -523,18 +521,21 @@ def _index_and_pages(site_graph, templates: render.Templates, memo: Memo | None,
                      content_key: bytes, shape: bytes,
                      save: tuple[dict, Path] | None
                      ) -> tuple[list[Problem], tuple | None, list, bool]:
-    """The work of the process beside the main one: stage 6 (see _search_index), the pages
-    in `share`, and saving the memo entries in `save` (see render_and_index). Returns the
-    index's warnings, its memo entry, the pages done (see _render_into) and whether the
-    entries were saved."""
+    """The work of the process beside the main one: stage 6 (see _search_index), saving the
+    memo entries in `save` (see render_and_index), then the pages in `share` (None: none),
+    as many as it can take before the main process has taken them all. Returns the index's
+    warnings, its memo entry, the pages done (see _render_into) and whether the entries were
+    saved."""
     found, entry = _search_index(site_graph, memo, site, index_file, content_key)
-    pages = render.render_pages(site_graph, templates, memo, base_url, share, shape)
-    done = _render_into(site, memo, pages, BuildReport())
     saved = False
     if save is not None:
         with suppress(OSError):  # the main process saves the memo whole instead
             _save_whole(*save)
             saved = True
+    done = []
+    if share is not None:
+        pages = render.render_pages(site_graph, templates, memo, base_url, share, shape)
+        done = _render_into(site, memo, pages, BuildReport())
     return found, entry, done, saved
 
 
@@ -552,35 +553,40 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
     """Stages 4 and 6: every page, static file, data file and feed, and the search index,
     into `site` as each is made. `base_url` is the site's public address (for canonical
     links, Open Graph and the sitemap), or None if unknown. With `jobs` above 1 a forked
-    process makes the index (it needs only the graph) and renders a share of the pages
-    meanwhile. `templates` are the site's (see site_templates), if already made. Returns the
-    index's warnings."""
+    process makes the index (it needs only the graph) while this one makes the data files,
+    then both render pages, a run at a time, until none is left (see workers.Runs).
+    `templates` are the site's (see site_templates), if already made. Returns the index's
+    warnings."""
     with report.timed("render"):  # made before the fork, so both processes share them
         templates = templates or site_templates(paths, memo)
         shape = memo.key("site-shape", render.site_shape(site_graph)) if memo else b""
-    split = INDEX_PROCESS_SHARE if jobs > 1 else 0
     # A build with nothing from an earlier one (a first build, a new guidekit) has its whole
     # memo to save, 40 ms at 1000 articles: the other process, which finishes first, saves
     # what there is by now, and this one only appends what comes after to the journal.
     save = (memo.entries(), _cache_file(paths)) \
         if memo is not None and memo.first and paths.cache is not None and jobs > 1 else None
-    with report.timed("search"):
-        beside = workers.in_background(partial(
-            _index_and_pages, site_graph, templates, memo, site,
-            site.reserve(search_index.INDEX_FILE), base_url,
-            lambda n: split > 0 and n % split == 0, report.content_key, shape, save), jobs)
-    pages = render.render_pages(site_graph, templates, memo, base_url,
-                                lambda n: split == 0 or n % split != 0, shape)
-    mine = _render_into(site, memo, pages, report)
-    with report.timed("render"):
-        changes = feeds.page_changes(site_graph.pages)
-        data = {**{f"static/{rel}": data
-                   for rel, data in read_tree(paths.templates / "static").items()},
-                **render.render_data(site_graph),
-                **feeds.machine_files(site_graph.content.site, changes, base_url)}
-    with report.timed("write"):
-        for rel, data in data.items():
-            site.add(rel, data)
+    runs = workers.Runs(render.page_count(site_graph), RUN_OF_PAGES) if jobs > 1 else None
+    try:
+        with report.timed("search"):
+            beside = workers.in_background(partial(
+                _index_and_pages, site_graph, templates, memo, site,
+                site.reserve(search_index.INDEX_FILE), base_url, runs and runs.mine,
+                report.content_key, shape, save), jobs)
+        with report.timed("render"):
+            changes = feeds.page_changes(site_graph.pages)
+            data = {**{f"static/{rel}": data
+                       for rel, data in read_tree(paths.templates / "static").items()},
+                    **render.render_data(site_graph),
+                    **feeds.machine_files(site_graph.content.site, changes, base_url)}
+        with report.timed("write"):
+            for rel, data in data.items():
+                site.add(rel, data)
+        pages = render.render_pages(site_graph, templates, memo, base_url,
+                                    runs.mine if runs else lambda n: True, shape)
+        mine = _render_into(site, memo, pages, report)
+    finally:
+        if runs is not None:
+            runs.close()
     with report.timed("search"):
         found, index_entry, theirs, saved = beside()
     if saved:

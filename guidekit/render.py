@@ -398,6 +398,17 @@ def _search_context(build: _Build) -> dict:
     return context
 
 
+# The pages every site has besides its content's and the index pages: (path, template, context).
+_OTHER_PAGES = ((BUILTIN_PAGES["sources"], "sources.html", _sources_context),
+                (NOT_FOUND, NOT_FOUND, _not_found_context),
+                (BUILTIN_PAGES["search"], "search.html", _search_context))
+
+
+def page_count(graph: SiteGraph) -> int:
+    """How many pages page_contexts numbers for `share` (the checker's count as one)."""
+    return len(graph.pages) + len(_INDEX_PAGES) + len(_OTHER_PAGES)
+
+
 def page_contexts(graph: SiteGraph, base_url: str | None = None,
                   share: Callable[[int], bool] = lambda n: True
                   ) -> Iterator[tuple[str, str, str, Callable[[], Mapping]]]:
@@ -424,9 +435,7 @@ def page_contexts(graph: SiteGraph, base_url: str | None = None,
     makers = [partial(entity, key) for key in graph.pages]
     makers += [one(BUILTIN_PAGES[slug], "list.html", _index_context, slug)
                for slug in _INDEX_PAGES]
-    makers += [one(BUILTIN_PAGES["sources"], "sources.html", _sources_context),
-               one(NOT_FOUND, NOT_FOUND, _not_found_context),
-               one(BUILTIN_PAGES["search"], "search.html", _search_context)]
+    makers += [one(path, template, make) for path, template, make in _OTHER_PAGES]
     for n, make in enumerate(makers):
         if share(n):
             yield from make()

@@ -11,6 +11,7 @@ import os
 import pickle
 import signal
 import struct
+import sys
 import tempfile
 import traceback
 from typing import Callable, TypeVar
@@ -24,6 +25,8 @@ BATCH = 16
 _MESSAGE = struct.Struct("<QQ")  # where a batch is in the task file: offset, length
 _LENGTH = struct.Struct("<Q")  # before each record in a results file
 _DIED = "a worker process died before finishing its work"
+_RUN = struct.Struct("<I")  # a run's number (see Runs)
+_MAX_RUNS = 4096
 
 
 def default_jobs() -> int:
@@ -207,6 +210,39 @@ class Stream:
 
     def __exit__(self, *exc) -> None:
         self._close()
+
+
+class Runs:
+    """Items 0..n-1 shared between forked processes in runs of `size`, each run taken by the
+    first process to come to it, so that the one with less else to do does more. Make it
+    before forking; each process then asks `mine(i)` for every i in order. The run numbers
+    wait in a pipe that every process reads: a read of a few bytes from a pipe is atomic, so
+    each run goes to exactly one process. A process that ends early takes no more runs, and
+    none is left waiting for it."""
+
+    def __init__(self, n: int, size: int):
+        # Runs longer than `size` if need be, so that all their numbers fit in what any pipe
+        # holds (16 KiB) before a write would block: nothing reads them yet.
+        self._size = max(size, -(-n // _MAX_RUNS))
+        self._run = -1
+        self._read, write = os.pipe()
+        try:
+            numbers = b"".join(_RUN.pack(run) for run in range(-(-n // self._size)))
+            while numbers:
+                numbers = numbers[os.write(write, numbers):]
+        finally:
+            os.close(write)
+
+    def mine(self, i: int) -> bool:
+        """Whether item i is this process's (taking the next run if i is past its own)."""
+        run = i // self._size
+        while self._run < run:
+            taken = os.read(self._read, _RUN.size)
+            self._run = _RUN.unpack(taken)[0] if taken else sys.maxsize  # none left
+        return self._run == run
+
+    def close(self) -> None:
+        os.close(self._read)
 
 
 def in_background(fn: Callable[[], R], jobs: int) -> Callable[[], R]:

@@ -4,15 +4,16 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 
 import pytest
 
-from guidekit import workers
+from guidekit import pipeline, render, workers
 
-from conftest import ROOT, build_into
+from conftest import FIXED_DAY, ROOT, build_into
 from test_build import tree
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -150,3 +151,52 @@ def test_two_processes_build_byte_identical_output(tmp_path):
     assert one.pages == two.pages > workers.MIN_ITEMS
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
     assert one.reading_grades == two.reading_grades
+
+
+def _taken(runs: workers.Runs, n: int, pause: float = 0.0) -> list[int]:
+    taken = []
+    for i in range(n):
+        if runs.mine(i):
+            taken.append(i)
+            time.sleep(pause)
+    return taken
+
+
+@pytest.mark.parametrize("n, size", [(1000, 16), (37, 5), (5, 16), (0, 16)])
+def test_runs_give_each_item_to_exactly_one_process(n, size, leaves_nothing_behind):
+    runs = workers.Runs(n, size)
+    theirs = workers.in_background(partial(_taken, runs, n, 0.0001), 2)
+    with _within(30):
+        mine = _taken(runs, n)
+        runs.close()
+        other = theirs()
+    assert sorted(mine + other) == list(range(n))
+    assert not set(mine) & set(other)
+    for run in range(0, n, size):  # whole runs
+        items = set(range(run, min(n, run + size)))
+        assert items <= set(mine) or items <= set(other)
+
+
+def test_runs_go_to_the_process_that_is_free(leaves_nothing_behind):
+    """One process busy elsewhere first: the other takes what it cannot."""
+    runs = workers.Runs(400, 16)
+    late = workers.in_background(lambda: (time.sleep(0.3), _taken(runs, 400))[1], 2)
+    with _within(30):
+        early = _taken(runs, 400)
+        runs.close()
+        assert (len(early), late()) == (400, [])
+
+
+def test_many_items_make_longer_runs_rather_than_overfill_the_pipe(leaves_nothing_behind):
+    with _within(30):
+        runs = workers.Runs(1_000_000, 16)  # 62500 runs of 16 would block the writer
+        assert sum(map(runs.mine, range(1_000_000))) == 1_000_000
+        runs.close()
+
+
+def test_page_count_is_how_many_pages_are_numbered_for_sharing():
+    paths = pipeline.Paths(ROOT / "content", ROOT / "templates", ROOT / "unused")
+    graph = pipeline.load_site(paths, pipeline.BuildReport(), today=FIXED_DAY)
+    numbered = []
+    list(render.page_contexts(graph, None, lambda n: numbered.append(n) or True))
+    assert numbered == list(range(render.page_count(graph)))
