@@ -453,11 +453,12 @@ RUN_OF_PAGES = 16
 
 def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None,
                  pages: Iterable[render.PageJob], report: BuildReport
-                 ) -> list[tuple[str, bytes | None, bytes | None, write.Signature | None]]:
+                 ) -> list[tuple[str, bytes | None, bytes | None, write.Signature | None, bool]]:
     """Stage 4 for some pages (see render.render_pages): each into `site` as it is made, or,
     when the memo knows it, taken from the previous build's output if that file is still the
     page it made (only the file's signature is kept, not the page). Returns, for each page,
-    its path, its two memo keys and the signature of the file made (None when taken)."""
+    its path, its quick key and key (None without a memo), the signature of the file made
+    (None when taken, or when `site` writes nothing) and whether it was taken."""
     done = []
     for job in report.timed_each("render", pages):
         taken, key, made = False, None, None
@@ -468,12 +469,22 @@ def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None,
                 page = job.render()
             with report.timed("write"):
                 made = site.add(job.path, page)
-        if key is not None:
-            if not taken:
-                memo.put(key, made)
-            memo.alias(job.quick_key, key)
-        done.append((job.path, job.quick_key, key, made))
+        _keep(memo, job.quick_key, key, made, taken)
+        done.append((job.path, job.quick_key, key, made, taken))
     return done
+
+
+def _keep(memo: Memo | None, quick_key: bytes | None, key: bytes | None,
+          made: write.Signature | None, taken: bool) -> None:
+    """Keep a page's memo entries for the next build: its key, for the signature of the file
+    made (or, for a file taken, the one it had), and its quick key, standing for that key."""
+    if key is None:
+        return
+    if taken:
+        memo.reuse(key, lambda known: True)  # the file was checked when taken
+    else:
+        memo.put(key, made)
+    memo.alias(quick_key, key)
 
 
 def _taken(site, memo: Memo, job: render.PageJob, report: BuildReport) -> tuple[bool, bytes]:
@@ -614,15 +625,9 @@ def _take_over(memo: Memo | None, site, index_entry: tuple | None, theirs: list)
             memo.get(words)  # used (in either process), and kept if no new one came
         if vocabulary:
             memo.put(words, vocabulary[0])
-    for path, quick_key, key, made in theirs:
+    for path, quick_key, key, made, taken in theirs:
         site.reserve(path)  # written by the other process: checked and counted here
-        if key is None:
-            continue
-        if made is None:
-            memo.reuse(key, lambda known: True)  # reused over there, after checking the file
-        else:
-            memo.put(key, made)
-        memo.alias(quick_key, key)
+        _keep(memo, quick_key, key, made, taken)
 
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from guidekit import cache, pipeline, render, search_index
+from guidekit import cache, pipeline, render, search_index, write
 from guidekit.problems import BuildFailed
 
 from conftest import FIXED_DAY, ROOT, SITES, build_into
@@ -431,3 +431,17 @@ def test_a_file_kept_without_its_bodys_markdown_is_read_again(copy_site, tmp_pat
     build_into(content, tmp_path / "site", memo=memo)
     build_into(content, tmp_path / "scratch")
     assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
+
+
+def test_pages_the_other_process_made_are_kept_as_this_ones_are():
+    """In a check build (nothing written, so no signature), a page the index process made
+    is kept for the next build as the main process's pages are; a page it took stays kept."""
+    memo = cache.Memo(b"generator", {b"key-taken": ("signature",)})
+    theirs = [("made.html", b"quick-made", b"key-made", None, False),
+              ("taken.html", b"quick-taken", b"key-taken", None, True)]
+    site = write.Discard()
+    pipeline._take_over(memo, site, None, theirs)
+    kept = memo.entries()
+    assert (kept[b"key-made"], kept[b"key-taken"]) == (None, ("signature",))
+    assert (kept[b"quick-made"], kept[b"quick-taken"]) == (b"key-made", b"key-taken")
+    assert site.files == 2
