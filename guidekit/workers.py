@@ -3,7 +3,8 @@
 Markdown, reading grades and page rendering are pure functions of their inputs, so forked
 processes can share them out; results come back in input order, and the output is
 byte-identical to a one-process build (a test checks it). A whole stage that needs nothing
-from the others (the search index) can run beside them in a forked process of its own.
+from the others (the search index) can run beside them in a forked process of its own, and
+forked processes can take turns at a list of work (Runs), each taking more while it is free.
 """
 from __future__ import annotations
 
