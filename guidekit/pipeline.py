@@ -577,6 +577,7 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
     save = (memo.entries(), _cache_file(paths)) \
         if memo is not None and memo.first and paths.cache is not None and jobs > 1 else None
     runs = workers.Runs(render.page_count(site_graph), RUN_OF_PAGES) if jobs > 1 else None
+    beside = None
     try:
         with report.timed("search"):
             beside = workers.in_background(partial(
@@ -595,6 +596,11 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
         pages = render.render_pages(site_graph, templates, memo, base_url,
                                     runs.mine if runs else lambda n: True, shape)
         mine = _render_into(site, memo, pages, report)
+    except BaseException:
+        if beside is not None:  # no process left behind (the preview builds again and again)
+            with suppress(Exception):
+                beside()
+        raise
     finally:
         if runs is not None:
             runs.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 import time
@@ -9,6 +10,7 @@ from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from guidekit import pipeline, render, workers
@@ -200,3 +202,15 @@ def test_page_count_is_how_many_pages_are_numbered_for_sharing():
     numbered = []
     list(render.page_contexts(graph, None, lambda n: numbered.append(n) or True))
     assert numbered == list(range(render.page_count(graph)))
+
+
+def test_a_build_failing_while_rendering_leaves_no_process_behind(tmp_path, leaves_nothing_behind):
+    """The preview builds again after a failed build: the index process must not outlive it."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    article = templates / "article.html"
+    article.write_text(article.read_text().replace("<article>", "<article>{{ no_such_value }}", 1))
+    content = write_corpus(tmp_path / "content", 80)
+    paths = pipeline.Paths(content, templates, tmp_path / "out")
+    with _within(60), pytest.raises(jinja2.UndefinedError):
+        pipeline.build(paths, today=FIXED_DAY, jobs=2)
