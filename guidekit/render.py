@@ -203,6 +203,10 @@ class _Build:
         self.base_url = base_url
         self._links: dict[tuple[str, PageKey], PageLink] = {}
         self._headers: dict[str, dict] = {}
+        # Each page's key as the graph holds it. A link made once is shared by every page
+        # that shows it, so it must not hold the kind string of whichever caller came first:
+        # page keys are digests of pickles, which show which strings are the same object.
+        self._keys = {key: key for key in graph.pages}
 
     def links(self, linker: _Linker, keys) -> list[PageLink]:
         return [self._link(linker, key) for key in keys]
@@ -210,7 +214,7 @@ class _Build:
     def _link(self, linker: _Linker, key: PageKey) -> PageLink:
         link = self._links.get((linker.start, key))
         if link is None:
-            kind, slug = key
+            kind, slug = key = self._keys[key]
             entity = self.graph.pages[key]
             summary = entity.about if kind == "person" else entity.summary
             link = PageLink(linker.url(kind, slug), _title(entity), kind, summary)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import random
 import re
 import shutil
 import sys
@@ -445,3 +446,25 @@ def test_pages_the_other_process_made_are_kept_as_this_ones_are():
     assert (kept[b"key-made"], kept[b"key-taken"]) == (None, ("signature",))
     assert (kept[b"quick-made"], kept[b"quick-taken"]) == (b"key-made", b"key-taken")
     assert site.files == 2
+
+
+@pytest.mark.parametrize("site", ["synthetic", "guide"])
+def test_a_page_key_does_not_depend_on_the_pages_made_before_it(site, corpus):
+    """The two processes of a build take pages in runs as they come (workers.Runs), so the
+    pages a process made before a page differ from build to build; the page's key must not.
+    Keys are digests of pickles, which show which of a context's values are one object."""
+    content = corpus if site == "synthetic" else ROOT / "content"
+    paths = pipeline.Paths(content, ROOT / "templates", content.parent / "unused")
+    graph = pipeline.load_site(paths, pipeline.BuildReport(), today=FIXED_DAY)
+    memo = cache.Memo(b"generator")
+    templates = pipeline.site_templates(paths, memo)
+
+    def keys(share) -> dict[str, bytes]:
+        return {job.path: job.key()
+                for job in render.render_pages(graph, templates, memo, None, share, b"")}
+    every = keys(lambda n: True)
+    rng = random.Random(5)
+    for _ in range(12):
+        chosen = {n for n in range(render.page_count(graph)) if rng.random() < 0.4}
+        some = keys(chosen.__contains__)
+        assert some == {path: every[path] for path in some}
