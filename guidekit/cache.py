@@ -132,6 +132,11 @@ class Memo:
             self.hits += 1
         return self._now[key]
 
+    def __getitem__(self, key: bytes):
+        """As get, so that a memo can stand for a mapping of earlier results (the search
+        index looks up each page's terms in it)."""
+        return self.get(key)
+
     def reuse(self, key: bytes, use: Callable[[object], bool]) -> bool:
         """Whether the key is present and `use(value)` succeeds with its value (which is then
         kept for the next build): for values that stand for something outside the memo, which

@@ -219,9 +219,11 @@ def _last_used(path: Path) -> float:
 
 
 # A build that changes few entries appends them to the memo's journal instead of saving the
-# whole memo again (at 1000 articles, 17 MB and 40 ms after one edit): while the changes are
-# at most half the entries and the journal stays below a quarter of the memo file's size.
-# Otherwise the memo is saved whole, and the journal deleted.
+# whole memo again (at 1000 articles, 17 MB and 40 ms after one edit), while the journal
+# stays below a quarter of the memo file's size. Otherwise the memo is saved whole, and the
+# journal deleted; so is it, without making a record first, when every entry changed. (A
+# first build's main process journals what came after the memo saved beside it: pages,
+# and each page's search terms, about half the entries but a twentieth of the bytes.)
 JOURNAL_SHARE = 4
 
 
@@ -233,7 +235,7 @@ def save_memo(paths: Paths, memo: Memo) -> None:
     target = _cache_file(paths)
     journal = _journal_file(target)
     made, dropped = memo.changes()
-    few = target.exists() and len(made) + len(dropped) <= len(memo) // 2
+    few = target.exists() and len(made) + len(dropped) < len(memo)
     record = cache.pack_changes(made, dropped) if few and (made or dropped) else b""
     if few and _size(journal) + len(record) <= _size(target) // JOURNAL_SHARE:
         if record:
@@ -508,23 +510,36 @@ def _search_index(site_graph, memo: Memo | None, site, index_file: Path | None,
     """Stage 6: the search index, written to `index_file` in pieces (None: only checked), or,
     when no content file changed, taken from the previous build's output if that file is
     still the index it made. Returns the index's warnings and the memo entry to keep: the
-    index depends on the content alone, so the content's digest is its key. A new index's
-    entry also carries its vocabulary, for the next build to start from."""
+    index depends on the content alone, so the content's digest is its key; the entry holds
+    the file's signature, the warnings and the keys of the page terms it used. A new index's
+    entry also carries the vocabulary to keep for the next build to start from (see
+    _keep_vocabulary): the terms of pages whose sections changed, and the stems if new words
+    were stemmed."""
     key = memo.key("search-index", content_key) if memo is not None and content_key else None
     known = memo.get(key) if key is not None and key in memo else None
     if index_file is not None and known and \
             site.reuse_reserved(search_index.INDEX_FILE, index_file, known[0]):
         return known[1], (key, known, True)
-    # The last index's words, so that only pages whose sections changed are split again.
-    words = memo.key("search-vocabulary") if memo is not None else None
-    earlier = memo.get(words) if words is not None and words in memo else None
-    index, found = search_index.build_index(site_graph, earlier or search_index.Vocabulary())
+    if memo is None:
+        index, found = search_index.build_index(site_graph)
+    else:
+        # The words the memo knows, so that only pages whose sections changed are split
+        # again: each page's terms are a memo entry of their own, keyed as the memo keys.
+        stems_key = memo.key("search-stems")
+        stems = memo.get(stems_key) if stems_key in memo else {}
+        index, found = search_index.build_index(
+            site_graph, search_index.Vocabulary(memo, stems), partial(memo.key, "search-terms"))
     if index_file is None:
         return found, None
     with open(index_file, "wb") as f:
         f.writelines(search_index.index_script(index))
     made = write.signature(index_file)
-    return found, (key, (made, found), False, index.vocabulary) if key is not None else None
+    if key is None:
+        return found, None
+    terms = index.vocabulary.terms
+    return found, (key, (made, found, tuple(terms)), False,
+                   {k: value for k, value in terms.items() if k not in memo},
+                   index.vocabulary.stems if index.vocabulary.stems != stems else None)
 
 
 def _index_and_pages(site_graph, templates: render.Templates, memo: Memo | None, site,
@@ -626,14 +641,26 @@ def _take_over(memo: Memo | None, site, index_entry: tuple | None, theirs: list)
         key, value, reused, *vocabulary = index_entry
         if not reused or not memo.reuse(key, lambda known: True):  # checked over there
             memo.put(key, value)
-        words = memo.key("search-vocabulary")
-        if words in memo:
-            memo.get(words)  # used (in either process), and kept if no new one came
-        if vocabulary:
-            memo.put(words, vocabulary[0])
+        _keep_vocabulary(memo, value[2], *vocabulary)
     for path, quick_key, key, made, taken in theirs:
         site.reserve(path)  # written by the other process: checked and counted here
         _keep(memo, quick_key, key, made, taken)
+
+
+def _keep_vocabulary(memo: Memo, used: tuple[bytes, ...], made: dict | None = None,
+                     stems: dict | None = None) -> None:
+    """Keep the search vocabulary's memo entries (see _search_index): the terms of every page
+    the index used, those it made, and the stems, new or as they were."""
+    for key, terms in (made or {}).items():
+        memo.put(key, terms)
+    for key in used:
+        if key in memo:
+            memo.get(key)
+    stems_key = memo.key("search-stems")
+    if stems_key in memo:
+        memo.get(stems_key)  # used, in either process; then updated if new words came
+    if stems is not None:
+        memo.put(stems_key, stems)
 
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,

@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import attrgetter
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from . import schema
 from .cache import value_bytes
@@ -85,8 +85,9 @@ class Terms:
 @dataclass(frozen=True)
 class Vocabulary:
     """What one index build learnt about words, for the next to reuse: the terms of each
-    page's sections, by a digest of their fields (so sections that change are not found),
-    and the stem of every word it stemmed. Pure data, small enough for the build's memo."""
+    page's sections, by the key of their fields (see build_index: sections that change are
+    not found), and the stem of every word it stemmed. Pure data; a build keeps each page's
+    terms as a memo entry of its own, so that an edit stores only what it changed."""
     terms: Mapping[bytes, Terms] = field(default_factory=dict)
     stems: Mapping[str, str] = field(default_factory=dict)
 
@@ -197,18 +198,19 @@ def _terms_of(fields: Sequence[tuple[str, str]]) -> Terms:
                  tuple((name, count, having) for name, (count, having) in lengths.items()))
 
 
-def _digest(fields: Sequence[tuple[str, str]]) -> bytes:
-    return hashlib.sha256(value_bytes(fields)).digest()  # faster than blake2b, with SHA-NI
+def digest(data: bytes) -> bytes:
+    """The default key of some fields' terms (see build_index)."""
+    return hashlib.sha256(data).digest()  # faster than blake2b, with SHA-NI
 
 
-def _section_terms(records: list[Record], known: Mapping[bytes, Terms]
-                   ) -> tuple[list[Terms], dict[bytes, Terms]]:
-    """The terms of each page's sections, worked out unless `known`; and all of them by digest
-    of their fields."""
+def _section_terms(records: list[Record], known: Mapping[bytes, Terms],
+                   key_of: Callable[[bytes], bytes]) -> tuple[list[Terms], dict[bytes, Terms]]:
+    """The terms of each page's sections, worked out unless `known`; and all of them by the
+    key of their fields."""
     found, by_digest = [], {}
     for _, sections in groupby(records, attrgetter("page")):
         fields = [pair for record in sections for pair in record.fields().items()]
-        key = _digest(fields)
+        key = key_of(value_bytes(fields))
         if key not in by_digest:
             by_digest[key] = known[key] if key in known else _terms_of(fields)
         found.append(by_digest[key])
@@ -229,16 +231,17 @@ def _combined(terms: list[Terms]) -> tuple[set[str], dict[str, float]]:
     return forms, {name: round(count / having, 2) for name, (count, having) in lengths.items()}
 
 
-def build_index(graph: SiteGraph, known: Vocabulary = Vocabulary()
-                ) -> tuple[SearchIndex, list[Problem]]:
+def build_index(graph: SiteGraph, known: Vocabulary = Vocabulary(),
+                key_of: Callable[[bytes], bytes] = digest) -> tuple[SearchIndex, list[Problem]]:
     """The search index of the whole site, and warnings about content/search.yaml. `known`
     is an earlier index's vocabulary: the words of pages' sections it has seen are not split
-    again, and words it has stemmed not stemmed again."""
+    again, and words it has stemmed not stemmed again. `key_of` turns the bytes of a page's
+    section fields into the key of their terms (a digest; a build uses its memo's keys)."""
     pages, records = _pages_and_records(graph)
     pain_types = {slug: p.title for slug, p in graph.content.pain_types.items()}
     # Heads are short, and change with other pages' titles: their words are never reused.
     heads = _terms_of([pair for page in pages for pair in page.head(pain_types).items()])
-    sections, by_digest = _section_terms(records, known.terms)
+    sections, by_digest = _section_terms(records, known.terms, key_of)
     forms, averages = _combined([heads, *sections])
     stem_of = {w: known.stems[w] if w in known.stems else stem(w)
                for w in forms | _synonym_words(graph.content.search)}
