@@ -92,8 +92,8 @@ def guard_blocks(md: markdown.Markdown) -> int:
             guarded += 1
     for processor in md.parser.blockprocessors:
         for (kind, attribute), needs in NEEDS.items():
-            if type(processor) is kind and isinstance(getattr(processor, attribute, None),
-                                                       re.Pattern):
-                setattr(processor, attribute, Guarded(getattr(processor, attribute), needs))
+            expression = getattr(processor, attribute, None)
+            if type(processor) is kind and isinstance(expression, re.Pattern):
+                setattr(processor, attribute, Guarded(expression, needs))
                 guarded += 1
     return guarded

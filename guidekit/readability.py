@@ -147,8 +147,6 @@ def body_counts(html: str) -> Counts:
     return counts(body_prose(html))
 
 
-
-
 def grade_warning(entity, reading_grade: float) -> Problem | None:
     """A warning when the page reads above the plain-language limit."""
     if reading_grade <= GRADE_LIMIT:

@@ -16,7 +16,6 @@ from calendar import monthrange
 
 from . import schema
 from .problems import Problem, warning
-from .readability import prose_by_field
 
 KINDS = {"article": (schema.Article, "articles"), "pain-type": (schema.PainType, "pain-types"),
          "exercise": (schema.Exercise, "exercises")}

@@ -3,7 +3,6 @@ build from scratch gives, before and after edits."""
 from __future__ import annotations
 
 import os
-import pickle
 import random
 import re
 import shutil
