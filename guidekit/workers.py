@@ -36,16 +36,23 @@ def default_jobs() -> int:
         (os.cpu_count() or 1)
 
 
-def _error_record(sequence: int, error: Exception) -> bytes:
-    """A batch's error and its traceback's text, pickled for the parent; called while
-    handling the error, so that the traceback of one that cannot be sent names it."""
+def _sendable(error: BaseException) -> BaseException:
+    """An error for a forked process to hand to its parent: the error itself if it survives
+    pickling (some pickle but cannot be rebuilt: a different __init__), else a RuntimeError
+    carrying the traceback. Called while handling the error, so that the traceback names it."""
     try:
-        record = pickle.dumps((sequence, False, (error, traceback.format_exc())),
-                              pickle.HIGHEST_PROTOCOL)
-        pickle.loads(record)  # some errors pickle but cannot be rebuilt (a different __init__)
+        pickle.loads(pickle.dumps(error, pickle.HIGHEST_PROTOCOL))
+        return error
     except Exception:  # noqa: BLE001 - an error that cannot be pickled
-        record = pickle.dumps((sequence, False, (RuntimeError(traceback.format_exc()), "")))
-    return record
+        return RuntimeError(traceback.format_exc())
+
+
+def _error_record(sequence: int, error: Exception) -> bytes:
+    """A batch's error and its traceback's text (none when the error is that text already),
+    pickled for the parent; called while handling the error."""
+    sent = _sendable(error)
+    text = traceback.format_exc() if sent is error else ""
+    return pickle.dumps((sequence, False, (sent, text)), pickle.HIGHEST_PROTOCOL)
 
 
 def _serve(fn: Callable[[T], R], tasks: int, control: int, out: int) -> None:
@@ -262,10 +269,7 @@ def in_background(fn: Callable[[], R], jobs: int) -> Callable[[], R]:
             try:
                 outcome = pickle.dumps((True, fn()))
             except BaseException as error:  # noqa: BLE001 - handed to the parent
-                try:
-                    outcome = pickle.dumps((False, error))
-                except Exception:  # noqa: BLE001 - an error that cannot be pickled
-                    outcome = pickle.dumps((False, RuntimeError(traceback.format_exc())))
+                outcome = pickle.dumps((False, _sendable(error)))
             with os.fdopen(write, "wb") as pipe:
                 pipe.write(outcome)
         finally:

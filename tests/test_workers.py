@@ -106,6 +106,13 @@ def test_stream_error_that_cannot_be_pickled_arrives_as_its_text(fn, leaves_noth
         _results(range(workers.MIN_ITEMS * 2), 2, fn)  # item 20 is a worker's
 
 
+@pytest.mark.parametrize("fn", [_unpicklable_error, _unrebuildable_error])
+def test_background_error_that_cannot_be_pickled_arrives_as_its_text(fn, leaves_nothing_behind):
+    wait = workers.in_background(partial(fn, 20), 2)
+    with _within(30), pytest.raises(RuntimeError, match="this error cannot travel"):
+        wait()
+
+
 def _dies_at_20(n: int) -> int:
     if n == 20:
         os._exit(3)
