@@ -148,6 +148,14 @@ class Memo:
             return True
         return False
 
+    def keep(self, key: bytes) -> bool:
+        """Keep the entry `key` for the next build, if there is one: for a value used or
+        checked elsewhere (in another process, say). Returns whether there was."""
+        if key not in self:
+            return False
+        self.get(key)
+        return True
+
     def alias(self, name: bytes, key: bytes) -> None:
         """Let `name` stand for `key` in this build and the next (see aliased). An alias is
         not a result: the memo's counts leave it out."""

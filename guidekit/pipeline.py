@@ -483,7 +483,7 @@ def _keep(memo: Memo | None, quick_key: bytes | None, key: bytes | None,
     if key is None:
         return
     if taken:
-        memo.reuse(key, lambda known: True)  # the file was checked when taken
+        memo.keep(key)  # the file was checked when taken
     else:
         memo.put(key, made)
     memo.alias(quick_key, key)
@@ -639,7 +639,7 @@ def _take_over(memo: Memo | None, site, index_entry: tuple | None, theirs: list)
     the index's memo entry and vocabulary, and each page it made or took."""
     if index_entry is not None:
         key, value, reused, *vocabulary = index_entry
-        if not reused or not memo.reuse(key, lambda known: True):  # checked over there
+        if not reused or not memo.keep(key):  # checked over there
             memo.put(key, value)
         _keep_vocabulary(memo, value[2], *vocabulary)
     for path, quick_key, key, made, taken in theirs:
@@ -654,11 +654,9 @@ def _keep_vocabulary(memo: Memo, used: tuple[bytes, ...], made: dict | None = No
     for key, terms in (made or {}).items():
         memo.put(key, terms)
     for key in used:
-        if key in memo:
-            memo.get(key)
+        memo.keep(key)
     stems_key = memo.key("search-stems")
-    if stems_key in memo:
-        memo.get(stems_key)  # used, in either process; then updated if new words came
+    memo.keep(stems_key)  # used, in either process; then updated if new words came
     if stems is not None:
         memo.put(stems_key, stems)
 

@@ -440,6 +440,12 @@ def test_a_file_kept_without_its_bodys_markdown_is_read_again(copy_site, tmp_pat
     assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
 
 
+def test_keep_carries_an_entry_to_the_next_build_only_if_there_is_one():
+    memo = cache.Memo(b"generator", {b"earlier": 1, b"unused": 2})
+    assert (memo.keep(b"earlier"), memo.keep(b"absent")) == (True, False)
+    assert memo.entries() == {b"earlier": 1} and memo.hits == 1
+
+
 def test_pages_the_other_process_made_are_kept_as_this_ones_are():
     """In a check build (nothing written, so no signature), a page the index process made
     is kept for the next build as the main process's pages are; a page it took stays kept."""
