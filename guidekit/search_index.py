@@ -181,6 +181,13 @@ def _synonyms(settings: schema.SearchSettings, used: set[str], stem_of: Mapping[
     return {k: tuple(sorted(v)) for k, v in sorted(synonyms.items())}, problems
 
 
+def _tally(lengths: dict[str, list[int]], name: str, count: int, having: int) -> None:
+    """Add to a field's words but stop words, and to how many of its fields have any."""
+    total = lengths.setdefault(name, [0, 0])
+    total[0] += count
+    total[1] += having
+
+
 def _terms_of(fields: Sequence[tuple[str, str]]) -> Terms:
     """The terms of some fields, given as (field name, text)."""
     forms: set[str] = set()
@@ -190,9 +197,7 @@ def _terms_of(fields: Sequence[tuple[str, str]]) -> Terms:
         forms.update(found)
         count = len(found) - sum(map(STOP_WORDS.__contains__, found))  # faster than filtering
         if count:
-            total = lengths.setdefault(name, [0, 0])
-            total[0] += count
-            total[1] += 1
+            _tally(lengths, name, count, 1)
     forms -= STOP_WORDS
     return Terms(" ".join(forms),
                  tuple((name, count, having) for name, (count, having) in lengths.items()))
@@ -225,9 +230,7 @@ def _combined(terms: list[Terms]) -> tuple[set[str], dict[str, float]]:
     for some in terms:
         forms.update(some.forms.split())
         for name, count, having in some.lengths:
-            total = lengths.setdefault(name, [0, 0])
-            total[0] += count
-            total[1] += having
+            _tally(lengths, name, count, having)
     return forms, {name: round(count / having, 2) for name, (count, having) in lengths.items()}
 
 
