@@ -39,6 +39,8 @@ def words(text: str) -> list[str]:
 @cache
 def stem(word: str) -> str:
     """The Snowball (Porter 2) English stem: "stretches", "stretching" -> "stretch"."""
+    if word.isdigit():  # its own stem (Snowball's rules are for letters): no stemmer loaded
+        return word
     return _stemmer().stemWord(word)
 
 
