@@ -178,16 +178,20 @@ def main(argv: list[str] | None = None) -> int:
                            templates=getattr(args, "templates", PROJECT / "templates"))
     if args.command == "serve":
         return _serve(args, paths)
-    memo = pipeline.open_memo(paths)
     try:
         if args.command == "review":
+            memo = pipeline.open_memo(paths)
             code = _review(paths, memo, args.json)
             pipeline.save_memo(paths, memo)
             return code
-        with write.removing_in_background():  # the replaced site, while the memo is saved
+        # The Markdown workers start before the memo is loaded (see markdown_stream).
+        with write.removing_in_background(), \
+                pipeline.markdown_stream(args.jobs) as markdown_work:
+            memo = pipeline.open_memo(paths)
             report = pipeline.build(paths, strict=args.strict,
                                     write_output=args.command == "build", memo=memo,
-                                    jobs=args.jobs, base_url=getattr(args, "base_url", None))
+                                    jobs=args.jobs, base_url=getattr(args, "base_url", None),
+                                    markdown_work=markdown_work)
             pipeline.save_memo(paths, memo)
     except BuildFailed as failure:
         print(format_problems(failure.problems), file=sys.stderr)

@@ -15,7 +15,7 @@ from typing import Iterator, Mapping
 
 from . import checker as checker_stage
 from . import schema
-from .markdown_body import MarkdownResult
+from .markdown_result import MarkdownResult
 from .problems import Problem, closest, error, warning
 from .urls import BUILTIN_PAGES
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 
 import markdown
 from markdown.extensions import Extension
@@ -16,45 +15,13 @@ from markdown.treeprocessors import Treeprocessor
 
 from .fast_blocks import guard_blocks
 from .fast_inline import quick_inline
+from .markdown_result import LINK_KINDS, Heading, Link, MarkdownResult, Section
 
-LINK_KINDS = ("article", "pain-type", "exercise", "person", "source", "page")
 INTERNAL_LINK = re.compile(rf"^({'|'.join(LINK_KINDS)}):([^#]*)(?:#(.*))?$")
 _EXTERNAL = ("https://", "http://", "mailto:")
 _HEADINGS = {"h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _STASH_MARK = re.compile("\x02[^\x03]*\x03")
 _HTML_TAG = re.compile(r"<(?!https?:|mailto:)[A-Za-z!/]")
-
-
-@dataclass(frozen=True)
-class Heading:
-    level: int
-    anchor: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Link:
-    kind: str      # one of LINK_KINDS, or '' for an anchor on the same page
-    slug: str
-    anchor: str    # '' when the link has none
-    line: int      # line within the body
-
-
-@dataclass(frozen=True)
-class Section:
-    """A stretch of the body under one heading (anchor '' before the first heading)."""
-    anchor: str
-    heading: str
-    text: str
-
-
-@dataclass(frozen=True)
-class MarkdownResult:
-    html: str
-    headings: tuple[Heading, ...]
-    links: tuple[Link, ...]
-    sections: tuple[Section, ...]
-    problems: tuple[tuple[int, str], ...]  # (line within body, message)
 
 
 def slugify(text: str) -> str:

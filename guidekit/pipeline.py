@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
-import importlib.metadata
 import os
 import pickle
+import re
 import resource
 import sys
 import time
@@ -28,16 +28,11 @@ from functools import cache as once, partial
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
-import jinja2
-import markdown
-import syllapy
-import yaml
-
 from . import graph as graph_stage
 from . import (cache, feeds, load, readability, render, scaffold, search_index, validate,
                workers, write)
 from .cache import Memo, fingerprint
-from .markdown_body import MarkdownResult, render_markdown
+from .markdown_result import MarkdownResult
 from .problems import BuildFailed, Problem, errors_in, warnings_in
 from .scaffold import ScaffoldError
 
@@ -133,29 +128,45 @@ def read_tree(root: Path) -> dict[str, bytes]:
     return {rel: (root / rel).read_bytes() for rel in list_tree(root)}
 
 
-# Libraries that shape cached results but say their version only in their installed metadata:
-# MarkupSafe escapes the text of the pages kept, snowballstemmer makes the search vocabulary's
-# stems, and so does PyStemmer instead when it is installed.
-_UNVERSIONED = ("markupsafe", "snowballstemmer", "PyStemmer")
+# The libraries that shape cached results: Markdown's HTML, PyYAML's parse, syllapy's reading
+# grades, Jinja's compiled templates and pages, MarkupSafe's escaping in them, and the search
+# vocabulary's stems from snowballstemmer (or PyStemmer instead, when installed).
+_SHAPING = ("markdown", "pyyaml", "syllapy", "jinja2", "markupsafe", "snowballstemmer",
+            "PyStemmer")
 
 
-def _installed_version(distribution: str) -> str:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
+def _normal(name: str) -> str:
+    """A distribution's name as packaging compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def installed_versions(distributions: Iterable[str]) -> dict[str, str]:
+    """The installed version of each distribution ("not installed" if none), from the name of
+    its metadata folder (name-version.dist-info, or .egg-info) in the first folder of
+    sys.path that has one: where importlib.metadata finds it, without importing that
+    (15 ms of a 0.3 s rebuild) or the libraries themselves (a rebuild after an edit loads
+    neither Markdown nor syllapy)."""
+    wanted = {_normal(name): name for name in distributions}
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        with suppress(OSError):
+            for entry in sorted(os.listdir(folder or ".")):
+                stem, dot, kind = entry.rpartition(".")
+                name, _, version = stem.partition("-")
+                original = wanted.get(_normal(name)) if kind in ("dist-info", "egg-info") \
+                    else None
+                if original is not None and original not in found:
+                    found[original] = version.partition("-")[0]
+    return {name: found.get(name, "not installed") for name in wanted.values()}
 
 
 def generator_fingerprint() -> bytes:
-    """What cached results depend on besides the content: this package's code and the
-    versions of the libraries that shape them (Jinja's compiled templates and pages among
-    them)."""
+    """What cached results depend on besides the content: this package's code, Python's and
+    pickle's versions and those of the libraries that shape them (see _SHAPING)."""
     package = Path(__file__).resolve().parent
     sources = {p.name: p.read_bytes() for p in package.glob("*.py")}
-    versions = {"python": sys.version, "markdown": markdown.__version__,
-                "pyyaml": yaml.__version__, "syllapy": syllapy.__version__,
-                "jinja2": jinja2.__version__, "pickle": str(pickle.HIGHEST_PROTOCOL),
-                **{name: _installed_version(name) for name in _UNVERSIONED}}
+    versions = {"python": sys.version, "pickle": str(pickle.HIGHEST_PROTOCOL),
+                **installed_versions(_SHAPING)}
     return fingerprint(sources, versions)
 
 
@@ -273,8 +284,29 @@ def _size(path: Path) -> int:
         return 0
 
 
+def _load_markdown() -> None:
+    """Load what _markdown_work needs: Python-Markdown and syllapy (35 ms). A build process
+    that has not loaded them (every `python build.py`; the preview has, after its first
+    build) leaves them to the Markdown workers, started at once to load them beside its own
+    work (see workers.Stream): after an edit, a worker renders the one body changed, and
+    this process, finding everything else in the memo, never loads either."""
+    import syllapy  # noqa: F401
+    from .markdown_body import render_markdown
+    render_markdown("")  # makes the converter, loading its extensions
+
+
+def markdown_stream(jobs: int) -> workers.Stream:
+    """The Markdown workers of a build (see load_site). In a process that has not loaded
+    Markdown they start now, to load it (see _load_markdown): started before the memo is
+    loaded, they share less memory with this process, which would copy each page of it that
+    it writes to while they live (10 ms of a rebuild's load)."""
+    prepare = _load_markdown if "guidekit.markdown_body" not in sys.modules else None
+    return workers.Stream(_markdown_work, jobs, prepare)
+
+
 def _markdown_work(body: str) -> tuple[MarkdownResult, readability.Counts]:
     """One body's Markdown, and the counts its reading grade needs."""
+    from .markdown_body import render_markdown  # see _load_markdown
     result = render_markdown(body)
     return result, readability.body_counts(result.html)
 
@@ -303,19 +335,26 @@ def _load_file(rel: str, raw: bytes, root: str,
     return key, pickle.loads(memo.get(key)), doc
 
 
-def _field_prose(entity) -> tuple[readability.Counts, list[Problem]]:
+def _field_prose(entity, memo: Memo) -> tuple[readability.Counts, list[Problem], bytes]:
     """What a page's grade and prose warnings take from its text fields: their reading
-    counts, and a warning for each TODO left."""
+    counts, a warning for each TODO left, and the memo key of the counts. The counts are
+    keyed by the texts, so that an edit of the body alone does not count the fields again
+    (nor load syllapy to do it)."""
     prose = readability.prose_by_field(entity)
-    return readability.counts(readability.texts_of(prose)), scaffold.unfinished(entity, prose)
+    texts = readability.texts_of(prose)
+    counts_key = memo.key("field-counts", *texts)
+    counts = memo.cached(counts_key, partial(readability.counts, texts))
+    return counts, scaffold.unfinished(entity, prose), counts_key
 
 
-def _page_prose(entity, fields: tuple[readability.Counts, list[Problem]],
-                body: readability.Counts | None) -> tuple[float, list[Problem]]:
-    """A page's reading grade, and its warnings: a grade above the limit, a TODO left."""
-    counts, unfinished = fields
+def _page_prose(entity, fields: tuple[readability.Counts, list[Problem], bytes],
+                body: readability.Counts | None) -> tuple[float, list[Problem], bytes]:
+    """A page's reading grade, its warnings (a grade above the limit, a TODO left), and the
+    memo key of its fields' counts (kept as long as the grade is)."""
+    counts, unfinished, counts_key = fields
     grade = readability.grade_of(counts + (body or readability.Counts()))
-    return grade, unfinished + list(filter(None, [readability.grade_warning(entity, grade)]))
+    return grade, unfinished + list(filter(None, [readability.grade_warning(entity, grade)])), \
+        counts_key
 
 
 def fields_to_grade(pages: dict, memo: Memo, file_keys: dict[str, tuple[bytes, bytes | None]]
@@ -330,8 +369,8 @@ def fields_to_grade(pages: dict, memo: Memo, file_keys: dict[str, tuple[bytes, b
     for page, entity in pages.items():
         file_key, body_key = file_keys[entity.source_path]
         prose_key = memo.key("prose", file_key, *page) if page[0] != "person" else None
-        fields = _field_prose(entity) if prose_key is not None and prose_key not in memo \
-            else None
+        fields = _field_prose(entity, memo) \
+            if prose_key is not None and prose_key not in memo else None
         found[page] = (body_key, prose_key, fields)
     return found
 
@@ -351,8 +390,9 @@ def bodies_and_grades(pages: dict, memo: Memo, markdown_work: workers.Stream, se
         if body_key is not None:
             bodies[page], counts = memo.get(body_key)
         if prose_key is not None:
-            grades[page], found = memo.cached(
+            grades[page], found, counts_key = memo.cached(
                 prose_key, partial(_page_prose, entity, field_counts, counts))
+            memo.keep(counts_key)
             problems += found
     return bodies, grades, problems
 
@@ -365,17 +405,19 @@ def _fail_if_needed(problems: list[Problem], strict: bool) -> None:
 
 def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=None,
               memo: Memo | None = None, jobs: int = 1,
-              meanwhile: Callable[[], object] | None = None):
+              meanwhile: Callable[[], object] | None = None,
+              markdown_work: workers.Stream | None = None):
     """Stages 1-3: read, validate and link the content. Returns the site graph, or raises
     BuildFailed listing every problem found. Per-file work found in `memo` is reused; the
-    rest is shared out over `jobs` processes. `meanwhile` is called while they finish: work
-    for later that needs no content (this process would otherwise wait)."""
+    rest is shared out over `jobs` processes (`markdown_work`, if started already: see
+    markdown_stream). `meanwhile` is called while they finish: work for later that needs no
+    content (this process would otherwise wait)."""
     memo = memo if memo is not None else Memo(b"")
     if not paths.content.is_dir():
         raise BuildFailed([Problem(paths.display(paths.content), 0, "content",
                                    "this content folder does not exist; check --content")])
     root = paths.display(paths.content)
-    with workers.Stream(_markdown_work, jobs) as markdown_work:
+    with markdown_work or markdown_stream(jobs) as markdown_work:
         with report.timed("load"):
             files = list_tree(paths.content)
             problems = load.missing_files(files, root)
@@ -663,16 +705,18 @@ def _keep_vocabulary(memo: Memo, used: tuple[bytes, ...], made: dict | None = No
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
           today=None, memo: Memo | None = None, jobs: int = 1,
-          base_url: str | None = None) -> BuildReport:
+          base_url: str | None = None, markdown_work: workers.Stream | None = None
+          ) -> BuildReport:
     """The whole build. Raises BuildFailed (every problem) or OutputError; on failure the
     previous output folder is untouched. `memo` (see open_memo) makes rebuilds fast; the
-    output is the same with or without it."""
+    output is the same with or without it. `markdown_work`: see load_site."""
     with _without_cycle_collection():
-        return _build(paths, strict, write_output, today, memo, jobs, base_url)
+        return _build(paths, strict, write_output, today, memo, jobs, base_url, markdown_work)
 
 
 def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | None,
-           jobs: int, base_url: str | None) -> BuildReport:
+           jobs: int, base_url: str | None, markdown_work: workers.Stream | None
+           ) -> BuildReport:
     report = BuildReport()
     if write_output:
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
@@ -681,7 +725,8 @@ def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | N
     # Compiled while the Markdown workers finish: templates need no content.
     templates = once(partial(site_templates, paths, memo))
     site_graph = load_site(paths, report, strict=False, today=today, memo=memo, jobs=jobs,
-                           meanwhile=partial(report.call, "render", templates))
+                           meanwhile=partial(report.call, "render", templates),
+                           markdown_work=markdown_work)
     with write.StagedSite(paths.out) if write_output else nullcontext(write.Discard()) as site:
         report.warnings += render_and_index(paths, site_graph, report, memo, site, jobs,
                                             base_url, templates())

@@ -7,7 +7,7 @@ import dataclasses
 import typing
 
 from . import schema
-from .markdown_body import LINK_KINDS
+from .markdown_result import LINK_KINDS
 
 # (heading, class, where it lives)
 SECTIONS = (

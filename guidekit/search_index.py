@@ -30,7 +30,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 from . import schema
 from .cache import value_bytes
 from .graph import SiteGraph
-from .markdown_body import Section
+from .markdown_result import Section
 from .problems import Problem, warning
 from .render import EVIDENCE_LABELS, KIND_LABELS
 from .search_terms import STOP_WORDS, stem, words

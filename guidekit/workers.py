@@ -15,6 +15,7 @@ import struct
 import sys
 import tempfile
 import traceback
+from contextlib import suppress
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
@@ -108,30 +109,46 @@ class Stream:
     never wait on the parent to read a pipe; the parent reads them when all have finished.
     Use it as a context manager, so that the processes end even when the caller fails
     half-way.
+
+    `prepare`, if given, loads what fn needs (its imports) and is not yet loaded here: one
+    worker then starts at once (if `jobs` allows any) and loads it while the caller goes on,
+    the others once MIN_ITEMS have come, and every item goes to them, however few (the first
+    ones at once), so that this process never loads it. (Only one at once: on two cores, a second one loading
+    beside this process slowed both.)
     """
 
-    def __init__(self, fn: Callable[[T], R], jobs: int):
+    def __init__(self, fn: Callable[[T], R], jobs: int,
+                 prepare: Callable[[], object] | None = None):
         self._fn, self._jobs = fn, jobs
         self._pending: list[T] = []
         self.started = False  # whether worker processes were started
         self._tasks = None  # the task file, while workers run
         self._workers: list[_Worker] = []
         self._sent = 0  # batches sent: the next one's sequence number
+        self._added = 0  # items added
+        self._prepare = prepare if jobs > 1 else None
+        if self._prepare is not None:
+            self._start(1)
 
     def add(self, item: T) -> None:
         self._pending.append(item)
-        if self._jobs <= 1 or len(self._pending) < (BATCH if self.started else MIN_ITEMS):
-            return
-        if not self.started:
-            self._start()
-        for start in range(0, len(self._pending), BATCH):
-            self._send(self._pending[start:start + BATCH])
-        self._pending = []
+        self._added += 1
+        if self._jobs > 1 and self._added >= MIN_ITEMS and len(self._workers) < self._jobs:
+            self._start(self._jobs - len(self._workers))
+        # A prepared worker gets each of the first items at once: the few bodies of a rebuild
+        # are then done by the time they are asked for.
+        if self.started and (len(self._pending) >= BATCH or self._added < MIN_ITEMS):
+            for start in range(0, len(self._pending), BATCH):
+                self._send(self._pending[start:start + BATCH])
+            self._pending = []
 
-    def _start(self) -> None:
+    def _start(self, count: int) -> None:
+        """Fork `count` more workers."""
+        prepare = self._prepare
+        if not self.started:
+            self._tasks = tempfile.TemporaryFile()  # before forking: the workers share it
         self.started = True
-        self._tasks = tempfile.TemporaryFile()  # before forking: the workers share it
-        for _ in range(self._jobs):
+        for _ in range(count):
             self._workers.append(worker := _Worker(tempfile.TemporaryFile()))
             read, worker.control = os.pipe()
             try:
@@ -146,6 +163,11 @@ class Stream:
                     # so that it sees EOF once the parent closes its own.
                     for each in self._workers:
                         os.close(each.control)
+                    if prepare is not None:
+                        # Only a head start: fn loads what it needs itself, and raises its
+                        # own error for the parent if it cannot.
+                        with suppress(Exception):
+                            prepare()
                     _serve(self._fn, self._tasks.fileno(), read, worker.results.fileno())
                     code = 0
                 finally:
@@ -166,7 +188,11 @@ class Stream:
         self._sent += 1
 
     def results(self) -> list[R]:
-        # The last, partial batch is done here while the processes finish theirs.
+        # The last, partial batch is done here while the processes finish theirs (or by them,
+        # when this process has not loaded what fn needs).
+        if self._prepare is not None and self._pending:
+            self._send(self._pending)
+            self._pending = []
         last = [self._fn(item) for item in self._pending]
         self._pending = []
         if not self._workers:

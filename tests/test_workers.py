@@ -77,6 +77,49 @@ def test_stream_keeps_order_with_and_without_processes(leaves_nothing_behind):
     assert _results(few, 2) == ([n * n for n in few], False)
 
 
+_LOADED: list[str] = []  # what _load (a stand-in for imports) loaded in this process
+
+
+def _load() -> None:
+    _LOADED.append("loaded")
+
+
+def _with_pid(n: int) -> tuple[int, int, list[str]]:
+    return n * n, os.getpid(), list(_LOADED)
+
+
+def _failing_load() -> None:
+    raise ImportError("no such library")
+
+
+@pytest.mark.parametrize("count", [1, 5, workers.MIN_ITEMS * 2 + 3])
+def test_a_prepared_stream_leaves_all_the_work_to_workers_that_loaded_it(
+        leaves_nothing_behind, count):
+    """With `prepare`, one worker starts at once and loads what fn needs, and every item
+    goes to the workers, however few: this process never runs fn or loads its imports."""
+    before = _children()
+    with _within(30), workers.Stream(_with_pid, 2, prepare=_load) as stream:
+        assert len(_children() - before) == 1  # before any item
+        for n in range(count):
+            stream.add(n)
+        assert len(_children() - before) == (2 if count >= workers.MIN_ITEMS else 1)
+        results = stream.results()
+    assert [square for square, _, _ in results] == [n * n for n in range(count)]
+    assert all(pid != os.getpid() and loaded == ["loaded"] for _, pid, loaded in results)
+    assert _LOADED == []
+    # One process: nothing to prepare beforehand, fn loads what it needs itself.
+    with workers.Stream(_square, 1, prepare=_failing_load) as stream:
+        stream.add(3)
+        assert stream.results() == [9] and not stream.started
+
+
+def test_a_prepared_stream_still_works_when_preparing_fails(leaves_nothing_behind):
+    # Preparing is only a head start: fn raises its own error if it cannot do without.
+    with _within(30), workers.Stream(_square, 2, prepare=_failing_load) as stream:
+        stream.add(4)
+        assert stream.results() == [16]
+
+
 def test_stream_raises_what_a_worker_raised(leaves_nothing_behind):
     with pytest.raises(TypeError):
         _results(["not a number"] * workers.MIN_ITEMS, 2)
