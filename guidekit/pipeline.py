@@ -56,6 +56,7 @@ class BuildReport:
     reused: int = 0     # results of per-file work taken from the cache
     computed: int = 0   # ... and worked out afresh
     content_key: bytes = b""  # digest of every content file: keys results of the whole site
+    shape_key: bytes = b""    # digest of what the site's shape is made from (see load_site)
 
     @contextmanager
     def timed(self, stage: str):
@@ -329,23 +330,26 @@ def _markdown_work(body: str) -> tuple[MarkdownResult, readability.Counts]:
 def _load_file(rel: str, raw: bytes, root: str,
                memo: Memo) -> tuple[bytes, tuple, load.RawDocument | None]:
     """What the build needs of one file, from the memo when the file has not changed: its
-    load problems, what validating it gave (None if it could not be loaded) and its body's
-    Markdown memo key (None for no body). Returns its memo key, that, and the document when
-    it had to be parsed (else None: an unchanged file is neither parsed nor validated again)."""
+    load problems, what validating it gave (None if it could not be loaded), its body's
+    Markdown memo key (None for no body) and a digest of its part of the site's shape (see
+    render.shape_of_file). Returns its memo key, that, and the document when it had to be
+    parsed (else None: an unchanged file is neither parsed nor validated again)."""
     key = memo.key("file", root, rel, raw)
     doc = None
     if key not in memo:
         doc, found = load.parse_file(rel, raw, root)
         checked = body_key = None
+        shape = b""
         if doc is not None:
             checked = validate.validate_file(doc)
             body_key = memo.key("markdown", doc.body) if doc.body.strip() else None
+            shape = memo.key("file-shape", render.shape_of_file(checked))
         # Kept pickled, and unpickled even by the build that made it: page keys (render.py)
         # are digests of pickled values, which show the objects a value shares, and an entity
         # made afresh shares other objects than one unpickled: the next build would make
         # every page again. Pickled, the entry is also saved and loaded with the memo as one
         # string of bytes rather than thousands of objects.
-        memo.put(key, pickle.dumps((tuple(found), checked, body_key),
+        memo.put(key, pickle.dumps((tuple(found), checked, body_key, shape),
                                    protocol=pickle.HIGHEST_PROTOCOL))
     return key, pickle.loads(memo.get(key)), doc
 
@@ -437,10 +441,12 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
             files = list_tree(paths.content)
             problems = load.missing_files(files, root)
             checked_files, unreadable, keys, sent, file_keys = [], set(), [], {}, {}
+            shapes = []
             for rel in files:  # one at a time: only what validation made of each is kept
                 raw = (paths.content / rel).read_bytes()
-                key, (found, checked, body_key), doc = _load_file(rel, raw, root, memo)
+                key, (found, checked, body_key, shape), doc = _load_file(rel, raw, root, memo)
                 keys.append(key)
+                shapes.append(shape)
                 problems += found
                 if checked is None:
                     if load.page_key(rel):
@@ -472,9 +478,14 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
             bodies, report.reading_grades, found = bodies_and_grades(
                 pages, memo, markdown_work, sent, fields)
             problems += found
+    today = today or build_date()
     with report.timed("graph"):
-        site_graph, found = graph_stage.build_graph(content, bodies, today or build_date())
+        site_graph, found = graph_stage.build_graph(content, bodies, today)
         problems += found
+        # The graph is made from these (see render.shape_of_file).
+        report.shape_key = memo.key("site-shape", today.isoformat(), *shapes,
+                                    cache.value_bytes(sorted(unreadable)),
+                                    render.shape_of_bodies(bodies))
     report.warnings = warnings_in(problems)
     report.reused, report.computed = memo.hits, memo.misses
     _fail_if_needed(problems, strict)
@@ -645,7 +656,9 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
     warnings."""
     with report.timed("render"):  # made before the fork, so both processes share them
         templates = templates or site_templates(paths, memo)
-        shape = memo.key("site-shape", render.site_shape(site_graph)) if memo else b""
+        if memo is not None and not report.shape_key:  # quick keys would find stale pages
+            raise ValueError("render_and_index needs the report load_site made")
+        shape = report.shape_key if memo else b""
     # A build with nothing from an earlier one (a first build, a new guidekit) has its whole
     # memo to save, 40 ms at 1000 articles: the other process, which finishes first, saves
     # what there is by now, and this one only appends what comes after to the journal.

@@ -131,18 +131,39 @@ def test_every_kind_of_edit_rebuilds_what_a_build_from_scratch_makes(corpus, tmp
     assert tree(site) == tree(tmp_path / "scratch")
 
 
-def test_the_site_shape_leaves_out_bodies_only(corpus, tmp_path):
-    paths = pipeline.Paths(corpus, ROOT / "templates", tmp_path / "site")
+def _shapes(paths: pipeline.Paths, memo) -> tuple[bytes, bytes]:
+    """The site's shape key (made from what the graph is made from), and the shape itself:
+    everything in the graph that pages show, bodies left out."""
+    report = pipeline.BuildReport()
+    graph = pipeline.load_site(paths, report, today=FIXED_DAY, memo=memo)
+    shown = cache.value_bytes((graph.content, graph.links_out, graph.links_in, graph.citations,
+                               graph.cited_by, graph.today, graph.checker),
+                              render._leaving_out_bodies())
+    return report.shape_key, shown
 
-    def shape():
-        return render.site_shape(pipeline.load_site(paths, pipeline.BuildReport(),
-                                                    today=FIXED_DAY))
-    before = shape()
+
+def test_the_site_shape_key_changes_with_the_shape_only(corpus, tmp_path):
+    """A body edit that changes no link leaves the shape key as it was (the quick keys of
+    every other page find them); an edit of anything else pages show changes it, whether
+    its file was loaded afresh or taken from the memo."""
+    paths = pipeline.Paths(corpus, ROOT / "templates", tmp_path / "site")
+    memo = cache.Memo(b"generator")
+    key, shown = _shapes(paths, memo)
     article = corpus / "articles" / "article-00002.md"
     article.write_text(article.read_text() + "\nA sentence only the body has.\n")
-    assert shape() == before
-    article.write_text(article.read_text().replace("title: Synthetic", "title: Renamed"))
-    assert shape() != before
+    memo.next_build()
+    assert _shapes(paths, memo) == (key, shown)
+    edits = [_link_elsewhere, _retitle("articles/article-00002.md", "title: Synthetic",
+                                        "title: Renamed"),
+             _retitle("articles/article-00006.md", "summary: ", "summary: New summary. "),
+             _retitle("sources.yaml", "title: Source 2", "title: A renamed source"),
+             _retitle("checker.yaml", "text: ", "text: Reworded, ")]
+    for edit in edits:
+        edit(corpus)
+        memo.next_build()
+        new_key, new_shown = _shapes(paths, memo)
+        assert new_shown != shown and new_key != key, edit
+        key, shown = new_key, new_shown
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
