@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from json.encoder import encode_basestring
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -267,6 +268,31 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+# The characters _json escapes in a string: control characters, the quote and the backslash.
+# They are ASCII, and UTF-8 encodes every other character in bytes above 0x7F.
+_ESCAPED = bytes(range(32)) + b'"\\'
+
+
+def _json_string(text: str) -> str:
+    """_json(text), sooner for the text that needs no escape (nearly all): finding that out
+    takes a fifth of the time of escaping character by character, which was 40% of the
+    index's time."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw.translate(None, _ESCAPED)) == len(raw):
+        return f'"{text}"'
+    return encode_basestring(text)
+
+
+def _record_rows(records: Sequence[Record], per_piece: int = 256) -> Iterator[str]:
+    """_json_rows of the records' [page, anchor, heading, text]."""
+    yield "["
+    for start in range(0, len(records), per_piece):
+        yield ("," if start else "") + ",".join(
+            f"[{r.page},{_json_string(r.anchor)},{_json_string(r.heading)},"
+            f"{_json_string(r.text)}]" for r in records[start:start + per_piece])
+    yield "]"
+
+
 def _json_rows(rows: Iterable[list], per_chunk: int = 256) -> Iterator[str]:
     """A JSON array, a few rows at a time."""
     yield "["
@@ -293,7 +319,7 @@ def index_script(index: SearchIndex) -> Iterator[bytes]:
         "painTypes": index.pain_types,
         "pages": _json_rows([p.title, p.path, p.kind, p.summary, "|".join(p.aliases),
                              list(p.pain_types)] for p in index.pages),
-        "records": _json_rows([r.page, r.anchor, r.heading, r.text] for r in index.records),
+        "records": _record_rows(index.records),
         "stems": _grouped_stems(index.stems),
         "synonyms": {k: " ".join(v) for k, v in index.synonyms.items()},
         "stopWords": " ".join(sorted(STOP_WORDS)),

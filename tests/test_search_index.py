@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import random
 import re
 import unicodedata
 
@@ -221,6 +222,7 @@ def test_index_script_assigns_a_global(minimal):
     plank = [page[1] for page in data["pages"]].index("exercises/plank.html")
     assert [plank, "steps", "How to do it",
             "Lie face down. Lift your body onto your forearms and toes."] in data["records"]
+    assert data["records"] == [[r.page, r.anchor, r.heading, r.text] for r in minimal.records]
 
 
 def test_the_build_writes_the_index(tmp_path):
@@ -246,3 +248,20 @@ def test_synonyms_no_page_uses_are_warnings_and_strict_lists_them_with_the_rest(
         build_into(content, tmp_path / "strict", strict=True)
     fields = {p.field for p in failure.value.problems}
     assert {"synonyms.disk", "synonyms.tylenol", "review"} <= fields
+
+
+def test_strings_are_written_as_json_writes_them():
+    """The index writes most strings without escaping them; whatever the text, the bytes are
+    json.dumps's."""
+    rng = random.Random(5)
+    alphabet = ['"', "\\", "\n", "\t", "\x00", "\x1f", " ", "\x7f", "é", "’", "\u2028",
+                "\ud800", "😀", "a", "Z", "<", "/", "'"]
+    cases = ["", "plain text", *("".join(rng.choices(alphabet, k=rng.randint(1, 12)))
+                                 for _ in range(3000))]
+    for text in cases:
+        assert search_index._json_string(text) == json.dumps(text, ensure_ascii=False), text
+    records = [search_index.Record(n, a, b, c) for n, (a, b, c)
+               in enumerate(zip(cases, cases[1:], cases[2:]))]
+    expected = json.dumps([[r.page, r.anchor, r.heading, r.text] for r in records],
+                          ensure_ascii=False, separators=(",", ":"))
+    assert "".join(search_index._record_rows(records, per_piece=7)) == expected
