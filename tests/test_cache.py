@@ -549,3 +549,41 @@ def test_a_rebuild_after_a_body_edit_loads_neither_markdown_nor_syllapy(copy_sit
     cold, *rebuilds = loaded
     assert "markdown" not in cold  # the workers render every body
     assert rebuilds == ["[]", "[]"]
+
+
+def test_a_settled_file_is_known_by_its_stat_and_a_change_is_still_seen(corpus, tmp_path,
+                                                                       monkeypatch):
+    """A file whose stat is as it was when an earlier build read it is not read again; a
+    change that keeps the size and puts the modification time back still changes the stat
+    (its inode change time), and is built. (Settled here at once: see the next test.)"""
+    monkeypatch.setattr(pipeline, "SETTLED_NS", 0)
+    cache_dir, site = tmp_path / "cache", tmp_path / "site"
+    cached_build(corpus, site, cache_dir)
+    read, reading = [], pipeline._read
+    monkeypatch.setattr(pipeline, "_read", lambda path: read.append(path) or reading(path))
+    warm = cached_build(corpus, site, cache_dir)
+    assert read == [] and warm.computed == 0
+    article = corpus / "articles" / "article-00004.md"
+    before = article.stat()
+    text = article.read_text()
+    assert "Synthetic article 4" in text
+    article.write_text(text.replace("Synthetic article 4", "Synthetic ARTICLE 4"))
+    os.utime(article, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (article.stat().st_size, article.stat().st_mtime_ns) == \
+        (before.st_size, before.st_mtime_ns)
+    cached_build(corpus, site, cache_dir)
+    assert read == [str(article)]
+    build_into(corpus, tmp_path / "scratch")
+    assert tree(site) == tree(tmp_path / "scratch")
+    assert "Synthetic ARTICLE 4" in (site / "articles" / "article-00004.html").read_text()
+
+
+def test_a_file_changed_just_before_it_was_read_is_read_again(corpus, tmp_path, monkeypatch):
+    """Within SETTLED_NS of its last change, a file's stat may not show the next change (a
+    same-size write within the clock's tick): such files are read by every build."""
+    cache_dir, site = tmp_path / "cache", tmp_path / "site"
+    cached_build(corpus, site, cache_dir)  # the corpus was written just now
+    read, reading = [], pipeline._read
+    monkeypatch.setattr(pipeline, "_read", lambda path: read.append(path) or reading(path))
+    assert cached_build(corpus, site, cache_dir).computed == 0
+    assert len(read) == len(pipeline.list_tree(corpus))
