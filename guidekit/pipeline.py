@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import mmap
 import os
 import pickle
 import re
@@ -226,7 +227,9 @@ def open_memo(paths: Paths) -> Memo:
         # build's time went on walking through them again).
         try:
             with _without_cycle_collection():
-                entries = cache.unpack(memo_file.read_bytes())
+                with open(memo_file, "rb") as f, \
+                        mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                    entries = cache.unpack(mapped)
                 with suppress(FileNotFoundError):
                     cache.replay(entries, _journal_file(memo_file).read_bytes())
         except FileNotFoundError:

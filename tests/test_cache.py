@@ -308,11 +308,14 @@ def test_a_journal_cut_short_loses_only_its_last_record(corpus, tmp_path):
     assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
 
 
-def test_a_damaged_cache_is_rebuilt(corpus, tmp_path):
+@pytest.mark.parametrize("damage", [lambda data: b"not a pickle", lambda data: b"",
+                                    lambda data: data[:len(data) // 2]],
+                         ids=["garbage", "empty", "cut short"])
+def test_a_damaged_cache_is_rebuilt(corpus, tmp_path, damage):
     cache_dir = tmp_path / "cache"
     cached_build(corpus, tmp_path / "site", cache_dir)
     [memo_file] = (cache_dir / "guidekit").iterdir()
-    memo_file.write_bytes(b"not a pickle")
+    memo_file.write_bytes(damage(memo_file.read_bytes()))
     report = cached_build(corpus, tmp_path / "site", cache_dir)
     assert report.reused == 0
     assert cached_build(corpus, tmp_path / "site", cache_dir).computed == 0
