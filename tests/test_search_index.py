@@ -193,16 +193,23 @@ def test_an_earlier_vocabulary_gives_the_same_index_splitting_only_what_changed(
 
     assert (again, problems) == (fresh, fresh_problems)
     assert script_of(again) == script_of(fresh)
-    # Split: the heads (short, and never reused) and the edited article's sections only.
-    heads, *sections = split
-    assert len(heads) == 4 * len(fresh.pages)
-    assert sections == [[("heading", "Call 999 now"), (
+    # Split: the edited article's sections only (the heads are as they were).
+    assert split == [[("heading", "Call 999 now"), (
         "text", "If you cannot control your bladder, call 999. See the NHS. Sciatica flares "
                 "when sitting.")]]
     assert sorted(stemmed) == ["flares", "sciatica", "sitting"]  # only words not met before
     # The vocabulary keeps only what this index has: the article's old sections are gone.
     assert again.vocabulary == fresh.vocabulary
     assert len(again.vocabulary.terms) == len(earlier.vocabulary.terms)
+
+    # A title changed: the heads are split again, and nothing else.
+    article.write_text(article.read_text().replace("title: Warning signs", "title: Red flags"))
+    retitled, _ = index_of(content)
+    split.clear()
+    graph = pipeline.load_site(paths, pipeline.BuildReport(), today=FIXED_DAY)
+    assert search_index.build_index(graph, again.vocabulary)[0] == retitled
+    [heads] = split
+    assert ("title", "Red flags") in heads and len(heads) == 4 * len(retitled.pages)
 
 
 def test_the_vocabulary_pickles_for_the_memo(minimal):
