@@ -7,7 +7,6 @@ bytes. Pure: page facts in, file bytes out.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from html import escape as _escape
 
@@ -48,11 +47,17 @@ def _stamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
+def _urn(name: str) -> str:
+    """The name-based (SHA-1) UUID of a name, as a URN."""
+    import uuid  # only when a feed is made: a build whose site's shape is unchanged keeps it
+    return uuid.uuid5(uuid.NAMESPACE_URL, name).urn
+
+
 def _entry_id(site_title: str, change: PageChange) -> str:
     # Stable across rebuilds and hosts, and new for each change of a page, so feed readers
     # show a change once.
     name = f"guidekit:{site_title}:{change.path}:{change.updated.isoformat()}"
-    return uuid.uuid5(uuid.NAMESPACE_URL, name).urn
+    return _urn(name)
 
 
 def atom_feed(site_title: str, publisher: str, language: str, changes: list[PageChange],
@@ -63,7 +68,7 @@ def atom_feed(site_title: str, publisher: str, language: str, changes: list[Page
         return absolute(base_url, path) if base_url else path
 
     ordered = sorted(changes, key=lambda c: (-c.updated.toordinal(), c.title, c.path))
-    feed_id = uuid.uuid5(uuid.NAMESPACE_URL, f"guidekit:{site_title}").urn
+    feed_id = _urn(f"guidekit:{site_title}")
     lines = ['<?xml version="1.0" encoding="utf-8"?>',
              f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(language)}>',
              f"  <title>{escape(site_title)}: changes to the guidance</title>",

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from guidekit import cache, pipeline, render, search_index, write
+from guidekit import cache, feeds, pipeline, render, search_index, write
 from guidekit.problems import BuildFailed
 
 from conftest import FIXED_DAY, ROOT, SITES, build_into
@@ -69,8 +69,8 @@ def test_cold_warm_and_edited_builds_match_builds_from_scratch(corpus, tmp_path,
     # search index (made again whenever any content file changes, from the terms of every
     # other page, each a memo entry of its own, reused), the terms of the article's changed
     # sections and those of the pages' heads (a title changed; the stems are updated, not
-    # made: new words are added to them).
-    assert edited.computed == 4 + len(changed_pages) + 1 + 1 + 1 < cold.computed / 4
+    # made: new words are added to them), and the feed with the other data files.
+    assert edited.computed == 4 + len(changed_pages) + 1 + 1 + 1 + 1 < cold.computed / 4
 
 
 def test_an_edit_of_the_body_alone_renders_the_page_again(corpus, tmp_path):
@@ -94,9 +94,14 @@ def test_when_only_a_body_changed_no_other_page_makes_its_context(corpus, tmp_pa
     page_context = render._page_context
     monkeypatch.setattr(render, "_page_context",
                         lambda build, key: made.append(key) or page_context(build, key))
+    feeds_made = []
+    atom_feed = feeds.atom_feed
+    monkeypatch.setattr(feeds, "atom_feed", lambda *a: feeds_made.append(a) or atom_feed(*a))
     cached_build(corpus, site, cache_dir)
-    # The article, and the checker's pages (made together, as one).
+    # The article, and the checker's pages (made together, as one); the feed and the other
+    # data files show only what the site's shape stands for, and are kept.
     assert sorted(made) == [("article", "article-00002"), ("page", "checker")]
+    assert feeds_made == []
     build_into(corpus, tmp_path / "scratch")
     assert tree(site) == tree(tmp_path / "scratch")
 
