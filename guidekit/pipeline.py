@@ -455,15 +455,45 @@ def _fail_if_needed(problems: list[Problem], strict: bool) -> None:
         raise BuildFailed(problems if strict else blocking)
 
 
+@dataclass(frozen=True)
+class LoadedContent:
+    """What the build knows before it links the site (see load_content): the validated
+    content, the entity of every page, their rendered bodies, the day and the problems found
+    so far. All the search index needs (see search_index.build_index)."""
+    content: object  # schema.Content
+    pages: dict
+    bodies: dict
+    today: dt.date
+    problems: list[Problem]
+
+
 def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=None,
-              memo: Memo | None = None, jobs: int = 1,
-              meanwhile: Callable[[], object] | None = None,
-              markdown_work: workers.Stream | None = None):
+              memo: Memo | None = None, jobs: int = 1):
     """Stages 1-3: read, validate and link the content. Returns the site graph, or raises
-    BuildFailed listing every problem found. Per-file work found in `memo` is reused; the
-    rest is shared out over `jobs` processes (`markdown_work`, if started already: see
-    markdown_stream). `meanwhile` is called while they finish: work for later that needs no
-    content (this process would otherwise wait)."""
+    BuildFailed listing every problem found (see load_content and link_site)."""
+    return link_site(load_content(paths, report, today, memo, jobs), report, strict)
+
+
+def link_site(loaded: LoadedContent, report: BuildReport, strict: bool = False):
+    """Stage 3: the site graph of the loaded content. Raises BuildFailed listing every problem
+    found, the loaded content's too, if any is an error (or, if strict, a warning)."""
+    with report.timed("graph"):
+        site_graph, found = graph_stage.build_graph(loaded.content, loaded.bodies,
+                                                    loaded.today)
+    problems = loaded.problems + found
+    report.warnings = warnings_in(problems)
+    _fail_if_needed(problems, strict)
+    return site_graph
+
+
+def load_content(paths: Paths, report: BuildReport, today=None, memo: Memo | None = None,
+                 jobs: int = 1, meanwhile: Callable[[], object] | None = None,
+                 markdown_work: workers.Stream | None = None) -> LoadedContent:
+    """Stages 1-2 and the Markdown: read and validate the content, render its bodies and
+    grade its prose. Raises BuildFailed when there is no content to link. Per-file work
+    found in `memo` is reused; the rest is shared out over `jobs` processes (`markdown_work`,
+    if started already: see markdown_stream). `meanwhile` is called while they finish: work
+    for later that needs no content (this process would otherwise wait)."""
     memo = memo if memo is not None else Memo(b"")
     if not paths.content.is_dir():
         raise BuildFailed([Problem(paths.display(paths.content), 0, "content",
@@ -513,16 +543,12 @@ def load_site(paths: Paths, report: BuildReport, strict: bool = False, today=Non
             problems += found
     today = today or build_date()
     with report.timed("graph"):
-        site_graph, found = graph_stage.build_graph(content, bodies, today)
-        problems += found
-        # The graph is made from these (see render.shape_of_file).
+        # What the graph is made from (see render.shape_of_file).
         report.shape_key = memo.key("site-shape", today.isoformat(), *shapes,
                                     cache.value_bytes(sorted(unreadable)),
                                     render.shape_of_bodies(bodies))
-    report.warnings = warnings_in(problems)
     report.reused, report.computed = memo.hits, memo.misses
-    _fail_if_needed(problems, strict)
-    return site_graph
+    return LoadedContent(content, pages, bodies, today, problems)
 
 
 def new_page(paths: Paths, kind: str, slug: str, today=None) -> Path:
@@ -609,9 +635,10 @@ def _taken(site, memo: Memo, job: render.PageJob, watch: Stopwatch) -> tuple[boo
     return memo.reuse(key, reuse), key
 
 
-def _search_index(site_graph, memo: Memo | None, site, index_file: str | None,
+def _search_index(loaded: LoadedContent, memo: Memo | None, site, index_file: str | None,
                   content_key: bytes) -> tuple[list[Problem], tuple | None]:
-    """Stage 6: the search index, written to `index_file` in pieces (None: only checked), or,
+    """Stage 6: the search index of the loaded content (it needs no graph), written to
+    `index_file` in pieces (None: only checked), or,
     when no content file changed, taken from the previous build's output if that file is
     still the index it made. Returns the index's warnings and the memo entry to keep: the
     index depends on the content alone, so the content's digest is its key; the entry holds
@@ -625,14 +652,14 @@ def _search_index(site_graph, memo: Memo | None, site, index_file: str | None,
             site.reuse_reserved(search_index.INDEX_FILE, index_file, known[0]):
         return known[1], (key, known, True)
     if memo is None:
-        index, found = search_index.build_index(site_graph)
+        index, found = search_index.build_index(loaded)
     else:
         # The words the memo knows, so that only pages whose sections changed are split
         # again: each page's terms are a memo entry of their own, keyed as the memo keys.
         stems_key = memo.key("search-stems")
         stems = memo.get(stems_key) if stems_key in memo else {}
         index, found = search_index.build_index(
-            site_graph, search_index.Vocabulary(memo, stems), partial(memo.key, "search-terms"))
+            loaded, search_index.Vocabulary(memo, stems), partial(memo.key, "search-terms"))
     if index_file is None:
         return found, None
     with open(index_file, "wb") as f:
@@ -646,27 +673,26 @@ def _search_index(site_graph, memo: Memo | None, site, index_file: str | None,
                    index.vocabulary.stems if index.vocabulary.stems != stems else None)
 
 
-def _index_and_pages(site_graph, templates: render.Templates, memo: Memo | None, site,
-                     index_file: str | None, base_url: str | None, share,
-                     content_key: bytes, shape: bytes,
-                     save: tuple[dict, Path] | None
-                     ) -> tuple[list[Problem], tuple | None, list, bool]:
-    """The work of the process beside the main one: stage 6 (see _search_index), saving the
-    memo entries in `save` (see render_and_index), then the pages in `share` (None: none),
-    as many as it can take before the main process has taken them all. Returns the index's
-    warnings, its memo entry, the pages done (see _render_into) and whether the entries were
-    saved."""
-    found, entry = _search_index(site_graph, memo, site, index_file, content_key)
+def _index(loaded: LoadedContent, memo: Memo | None, site, index_file: str | None,
+           content_key: bytes, save: tuple[dict, Path] | None
+           ) -> tuple[list[Problem], tuple | None, bool]:
+    """The work of the index process: stage 6 (see _search_index), then saving the memo
+    entries in `save` (see link_render_and_index). Returns the index's warnings, its memo
+    entry and whether the entries were saved."""
+    found, entry = _search_index(loaded, memo, site, index_file, content_key)
     saved = False
     if save is not None:
         with suppress(OSError):  # the main process saves the memo whole instead
             _save_whole(*save)
             saved = True
-    done = []
-    if share is not None:
-        pages = render.render_pages(site_graph, templates, memo, base_url, share, shape)
-        done = _render_into(site, memo, pages, BuildReport())
-    return found, entry, done, saved
+    return found, entry, saved
+
+
+def _pages(site_graph, templates: render.Templates, memo: Memo | None, site,
+           base_url: str | None, share: Callable[[int], bool], shape: bytes) -> list:
+    """The work of the page process: the pages in `share` (see _render_into)."""
+    pages = render.render_pages(site_graph, templates, memo, base_url, share, shape)
+    return _render_into(site, memo, pages, BuildReport())
 
 
 def site_templates(paths: Paths, memo: Memo | None) -> render.Templates:
@@ -676,35 +702,43 @@ def site_templates(paths: Paths, memo: Memo | None) -> render.Templates:
                              if rel.endswith(".html")}, memo)
 
 
-def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo | None,
-                     site: write.StagedSite | write.Discard, jobs: int,
-                     base_url: str | None = None,
-                     templates: render.Templates | None = None) -> list[Problem]:
-    """Stages 4 and 6: every page, static file, data file and feed, and the search index,
-    into `site` as each is made. `base_url` is the site's public address (for canonical
-    links, Open Graph and the sitemap), or None if unknown. With `jobs` above 1 a forked
-    process makes the index (it needs only the graph) while this one makes the data files,
-    then both render pages, a run at a time, until none is left (see workers.Runs).
-    `templates` are the site's (see site_templates), if already made. Returns the index's
-    warnings."""
+def link_render_and_index(paths: Paths, loaded: LoadedContent, report: BuildReport,
+                          memo: Memo | None, site: write.StagedSite | write.Discard, jobs: int,
+                          base_url: str | None = None,
+                          templates: render.Templates | None = None) -> list[Problem]:
+    """Stages 3, 4 and 6 for the loaded content (see load_content): the site graph (raises
+    BuildFailed as link_site does), then every page, static file, data file and feed, and
+    the search index, into `site` as each is made. `base_url` is the site's public address
+    (for canonical links, Open Graph and the sitemap), or None if unknown. With `jobs` above
+    1 a forked process makes the index, which needs no graph, while this one links the site
+    (after an edit, the index was what the build waited for); then another one, forked with
+    the graph, and this one render pages, a run at a time, until none is left (see
+    workers.Runs). `templates` are the site's (see site_templates), if already made.
+    Returns the index's warnings."""
     with report.timed("render"):  # made before the fork, so both processes share them
         templates = templates or site_templates(paths, memo)
         if memo is not None and not report.shape_key:  # quick keys would find stale pages
-            raise ValueError("render_and_index needs the report load_site made")
+            raise ValueError("link_render_and_index needs the report load_content made")
         shape = report.shape_key if memo else b""
     # A build with nothing from an earlier one (a first build, a new guidekit) has its whole
-    # memo to save, 40 ms at 1000 articles: the other process, which finishes first, saves
+    # memo to save, 40 ms at 1000 articles: the index process, which finishes first, saves
     # what there is by now, and this one only appends what comes after to the journal.
     save = (memo.entries(), _cache_file(paths)) \
         if memo is not None and memo.first and paths.cache is not None and jobs > 1 else None
-    runs = workers.Runs(render.page_count(site_graph), RUN_OF_PAGES) if jobs > 1 else None
-    beside = None
+    runs = workers.Runs(render.page_count(loaded), RUN_OF_PAGES) if jobs > 1 else None
+    index = pages_beside = None
     try:
-        with report.timed("search"):
-            beside = workers.in_background(partial(
-                _index_and_pages, site_graph, templates, memo, site,
-                site.reserve(search_index.INDEX_FILE), base_url, runs and runs.mine,
-                report.content_key, shape, save), jobs)
+        if not errors_in(loaded.problems):  # else linking fails the build: no index needed
+            with report.timed("search"):
+                index = workers.in_background(partial(
+                    _index, loaded, memo, site, site.reserve(search_index.INDEX_FILE),
+                    report.content_key, save), jobs)
+        site_graph = link_site(loaded, report)
+        if runs is not None:
+            with report.timed("render"):
+                pages_beside = workers.in_background(partial(
+                    _pages, site_graph, templates, memo, site, base_url, runs.mine, shape),
+                    jobs)
         with report.timed("render"):
             changes = feeds.page_changes(site_graph.pages)
             made = partial(_data_files, site_graph, changes, base_url)
@@ -719,15 +753,17 @@ def render_and_index(paths: Paths, site_graph, report: BuildReport, memo: Memo |
                                     runs.mine if runs else lambda n: True, shape)
         mine = _render_into(site, memo, pages, report)
     except BaseException:
-        if beside is not None:  # no process left behind (the preview builds again and again)
-            with suppress(Exception):
-                beside()
+        for beside in (index, pages_beside):  # no process left behind (the preview builds
+            if beside is not None:            # again and again)
+                with suppress(Exception):
+                    beside()
         raise
     finally:
         if runs is not None:
             runs.close()
+    theirs = pages_beside() if pages_beside is not None else []
     with report.timed("search"):
-        found, index_entry, theirs, saved = beside()
+        found, index_entry, saved = index()
     if saved:
         memo.saved(save[0])
     _take_over(memo, site, index_entry, theirs)
@@ -751,8 +787,8 @@ def _data_files(site_graph, changes: list[feeds.PageChange], base_url: str | Non
 
 
 def _take_over(memo: Memo | None, site, index_entry: tuple | None, theirs: list) -> None:
-    """Keep in this process's memo and site what the other one did (see _index_and_pages):
-    the index's memo entry and vocabulary, and each page it made or took."""
+    """Keep in this process's memo and site what the others did (see _index and _pages):
+    the index's memo entry and vocabulary, and each page made or taken."""
     if index_entry is not None:
         key, value, reused, *vocabulary = index_entry
         if not reused or not memo.keep(key):  # checked over there
@@ -794,16 +830,18 @@ def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | N
     report = BuildReport()
     if write_output:
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
-    # Errors stop here; warnings wait until the search stage has added its own, so that a
-    # strict build lists them all at once.
     # Compiled while the Markdown workers finish: templates need no content.
     templates = once(partial(site_templates, paths, memo))
-    site_graph = load_site(paths, report, strict=False, today=today, memo=memo, jobs=jobs,
-                           meanwhile=partial(report.call, "render", templates),
-                           markdown_work=markdown_work)
+    # Made first: the index process, forked before linking, writes into it.
     with write.StagedSite(paths.out) if write_output else nullcontext(write.Discard()) as site:
-        report.warnings += render_and_index(paths, site_graph, report, memo, site, jobs,
-                                            base_url, templates())
+        loaded = load_content(paths, report, today, memo, jobs,
+                              meanwhile=partial(report.call, "render", templates),
+                              markdown_work=markdown_work)
+        # Errors stop at linking; warnings wait until the search stage has added its own,
+        # so that a strict build lists them all at once.
+        found = link_render_and_index(paths, loaded, report, memo, site, jobs, base_url,
+                                      templates())
+        report.warnings += found  # after linking has set the warnings it found
         if memo is not None:
             report.reused, report.computed = memo.hits, memo.misses
         _fail_if_needed(report.warnings, strict)

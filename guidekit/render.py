@@ -24,7 +24,7 @@ from .cache import Memo, value_bytes
 from .checker_pages import TREE_SCRIPT, checker_contexts, tree_script
 from .feeds import FEED
 from .graph import CHECKER_KEY, PageKey, SiteGraph
-from .markdown_result import LINK_KINDS
+from .markdown_result import LINK_KINDS, MarkdownResult
 from .structured_data import medical_web_page, script_json
 from .urls import BUILTIN_PAGES, absolute, page_path, relative, target_path, up_to_root
 

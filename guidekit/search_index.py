@@ -237,7 +237,9 @@ def _combined(terms: list[Terms]) -> tuple[set[str], dict[str, float]]:
 
 def build_index(graph: SiteGraph, known: Vocabulary = Vocabulary(),
                 key_of: Callable[[bytes], bytes] = digest) -> tuple[SearchIndex, list[Problem]]:
-    """The search index of the whole site, and warnings about content/search.yaml. `known`
+    """The search index of the whole site, and warnings about content/search.yaml. It reads
+    the graph's content, pages and bodies only (not the links: a build makes the index from
+    the loaded content, pipeline.LoadedContent, while it links the site). `known`
     is an earlier index's vocabulary: the words of pages' sections it has seen are not split
     again, and words it has stemmed not stemmed again. `key_of` turns the bytes of a page's
     section fields into the key of their terms (a digest; a build uses its memo's keys)."""

@@ -13,7 +13,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from guidekit import pipeline, render, workers
+from guidekit import pipeline, render, search_index, workers
+from guidekit.problems import BuildFailed
 
 from conftest import FIXED_DAY, ROOT, build_into
 from test_build import tree
@@ -237,6 +238,33 @@ def test_runs_go_to_the_process_that_is_free(leaves_nothing_behind):
         early = _taken(runs, 400)
         runs.close()
         assert (len(early), late()) == (400, [])
+
+
+def test_the_index_made_before_linking_is_the_index_of_the_graph(tmp_path):
+    """The index process is forked before the site is linked: the loaded content gives the
+    same index as the graph."""
+    content = write_corpus(tmp_path / "content", 20)
+    paths = pipeline.Paths(content, ROOT / "templates", tmp_path / "unused")
+    loaded = pipeline.load_content(paths, pipeline.BuildReport(), FIXED_DAY)
+    graph = pipeline.link_site(loaded, pipeline.BuildReport())
+    assert search_index.build_index(loaded) == search_index.build_index(graph)
+
+
+def test_a_build_failing_at_linking_leaves_no_process_behind(tmp_path, leaves_nothing_behind):
+    """The index process, forked before linking, is waited for when linking fails; the
+    output folder is left as it was."""
+    content = write_corpus(tmp_path / "content", 80)
+    out = tmp_path / "out"
+    build_into(content, out, jobs=2)
+    before = tree(out)
+    article = content / "articles" / "article-00002.md"
+    article.write_text(article.read_text() + "\nSee [a page](article:no-such-page).\n")
+    with _within(60), pytest.raises(BuildFailed) as failure:
+        pipeline.build(pipeline.Paths(content, ROOT / "templates", out), today=FIXED_DAY,
+                       jobs=2)
+    assert any("no-such-page" in p.message for p in failure.value.problems)
+    assert tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "out"]  # no staging
 
 
 def test_many_items_make_longer_runs_rather_than_overfill_the_pipe(leaves_nothing_behind):
