@@ -16,16 +16,21 @@ import struct
 from typing import Callable, Iterable, Iterator, Mapping
 
 
-def _digest(parts: Iterable[bytes]) -> bytes:
+def _digest(parts: Iterable[bytes], h=None) -> bytes:
+    """The digest of the parts, continuing `h` (a hash of parts before them) if given."""
     # SHA-256 rather than BLAKE2b: OpenSSL computes it with the CPU's SHA instructions (x86
     # since about 2017, ARMv8), at 1.4 times the speed here, and every build hashes every
     # content file and rendered page to find them in the memo.
-    h = hashlib.sha256()
+    h = h or hashlib.sha256()
+    _add(h, parts)
+    return h.digest()
+
+
+def _add(h, parts: Iterable[bytes]) -> None:
     for part in parts:
         # The length prefix keeps ("ab", "c") and ("a", "bc") apart.
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)
-    return h.digest()
 
 
 def _bytes(value: str | bytes) -> bytes:
@@ -133,6 +138,13 @@ class Memo:
 
     def key(self, stage: str, *inputs: str | bytes) -> bytes:
         return _digest([self.generator, _bytes(stage), *map(_bytes, inputs)])
+
+    def keys(self, stage: str, *first: str | bytes) -> Callable[..., bytes]:
+        """key(stage, *first, ...) as a function of the inputs after `first`, which are
+        hashed once: for many keys that share them (a page's quick key, say)."""
+        h = hashlib.sha256()
+        _add(h, [self.generator, _bytes(stage), *map(_bytes, first)])
+        return lambda *inputs: _digest(map(_bytes, inputs), h.copy())
 
     def __len__(self) -> int:
         """How many entries this build keeps."""

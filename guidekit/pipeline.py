@@ -719,7 +719,7 @@ def link_render_and_index(paths: Paths, loaded: LoadedContent, report: BuildRepo
         templates = templates or site_templates(paths, memo)
         if memo is not None and not report.shape_key:  # quick keys would find stale pages
             raise ValueError("link_render_and_index needs the report load_content made")
-        shape = report.shape_key if memo else b""
+        shape = report.shape_key if memo is not None else b""
     # A build with nothing from an earlier one (a first build, a new guidekit) has its whole
     # memo to save, 40 ms at 1000 articles: the index process, which finishes first, saves
     # what there is by now, and this one only appends what comes after to the journal.

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, partial
 from types import MappingProxyType
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping, TypeVar
 from urllib.parse import urlsplit
 
 import jinja2
@@ -27,6 +27,8 @@ from .graph import CHECKER_KEY, PageKey, SiteGraph
 from .markdown_result import LINK_KINDS, MarkdownResult
 from .structured_data import medical_web_page, script_json
 from .urls import BUILTIN_PAGES, absolute, page_path, relative, target_path, up_to_root
+
+T = TypeVar("T")
 
 _INTERNAL_HREF = re.compile(rf'href="({"|".join(LINK_KINDS)}):([^"#]*)(?:#([^"]*))?"')
 KIND_LABELS = {"article": "Article", "pain-type": "Pain type", "exercise": "Exercise",
@@ -431,11 +433,11 @@ def page_contexts(graph: SiteGraph, base_url: str | None = None,
         kind, slug = key
         template = _TEMPLATES.get(kind) or f"{slug}.html"  # home.html, about.html
         yield page_path(kind, slug), template, _body(graph, key), \
-            cache(partial(_entity_context, build, key))
+            _once(partial(_entity_context, build, key))
 
     def one(path: str, template: str, make: Callable[..., dict], *args):
         return lambda: [(path, template, "",
-                         cache(lambda: MappingProxyType(make(build, *args))))]
+                         _once(lambda: MappingProxyType(make(build, *args))))]
     makers = [partial(entity, key) for key in graph.pages]
     makers += [one(BUILTIN_PAGES[slug], "list.html", _index_context, slug)
                for slug in _INDEX_PAGES]
@@ -443,6 +445,18 @@ def page_contexts(graph: SiteGraph, base_url: str | None = None,
     for n, make in enumerate(makers):
         if share(n):
             yield from make()
+
+
+def _once(make: Callable[[], T]) -> Callable[[], T]:
+    """make(), worked out on the first call only: one per page, and functools.cache took
+    ten times as long to set up."""
+    made: list[T] = []
+
+    def once() -> T:
+        if not made:
+            made.append(make())
+        return made[0]
+    return once
 
 
 def _body(graph: SiteGraph, key: PageKey) -> str:
@@ -507,9 +521,11 @@ class Templates:
     citation(source) for a source's citation, made once per source."""
 
     def __init__(self, sources: Mapping[str, str], memo: Memo | None = None):
-        self.key = memo.key("templates", *(part for name in sorted(sources)
-                                           for part in (name, sources[name]))) if memo else b""
-        self.env = make_environment(sources, _MemoBytecode(memo, self.key) if memo else None)
+        # (`is not None`: a memo with no entry yet is false, but no less a memo)
+        self.key = b"" if memo is None else memo.key(
+            "templates", *(part for name in sorted(sources) for part in (name, sources[name])))
+        self.env = make_environment(sources, None if memo is None else
+                                    _MemoBytecode(memo, self.key))
         self.env.globals["citation"] = self._citation
         self._citations: dict[schema.Source, Markup] = {}
         for name in sources:
@@ -543,12 +559,14 @@ def render_pages(graph: SiteGraph, templates: Templates | Mapping[str, str],
     Without a memo both keys are None."""
     if not isinstance(templates, Templates):
         templates = Templates(templates, memo)
+    quick_key = None if memo is None else \
+        memo.keys("page-quick", templates.key, base_url or "", shape)
     for path, name, body, context in page_contexts(graph, base_url, share):
         if memo is None:
             quick, key = None, _no_key
         else:
             head = (templates.key, base_url or "", path, name)
-            quick = memo.key("page-quick", *head, shape, body)
+            quick = quick_key(path, name, body)
             key = partial(_context_key, memo, head, context)
         yield PageJob(path, quick, key, partial(_render, templates.env, name, context))
 

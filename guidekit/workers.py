@@ -113,8 +113,8 @@ class Stream:
     `prepare`, if given, loads what fn needs (its imports) and is not yet loaded here: one
     worker then starts at once (if `jobs` allows any) and loads it while the caller goes on,
     the others once MIN_ITEMS have come, and every item goes to them, however few (the first
-    ones at once), so that this process never loads it. (Only one at once: on two cores, a second one loading
-    beside this process slowed both.)
+    ones at once), so that this process never loads it. (Only one at once: on two cores, a
+    second one loading beside this process slowed both.)
     """
 
     def __init__(self, fn: Callable[[T], R], jobs: int,

@@ -596,3 +596,11 @@ def test_a_file_changed_just_before_it_was_read_is_read_again(corpus, tmp_path, 
     monkeypatch.setattr(pipeline, "_read", lambda path: read.append(path) or reading(path))
     assert cached_build(corpus, site, cache_dir).computed == 0
     assert len(read) == len(pipeline.list_tree(corpus))
+
+
+def test_keys_sharing_their_first_inputs_are_the_memo_keys():
+    memo = cache.Memo(b"generator")
+    keyed = memo.keys("page-quick", "templates", b"", "shape")
+    for rest in [(), ("a",), ("a", "b"), ("ab",), (b"\x00", "é")]:
+        assert keyed(*rest) == memo.key("page-quick", "templates", b"", "shape", *rest)
+    assert keyed("ab", "c") != keyed("a", "bc")
