@@ -184,14 +184,14 @@ def main(argv: list[str] | None = None) -> int:
             code = _review(paths, memo, args.json)
             pipeline.save_memo(paths, memo)
             return code
-        # The Markdown workers start before the memo is loaded (see markdown_stream).
+        # The file workers start before the memo is loaded (see file_stream).
         with write.removing_in_background(), \
-                pipeline.markdown_stream(args.jobs) as markdown_work:
+                pipeline.file_stream(args.jobs) as file_work:
             memo = pipeline.open_memo(paths)
             report = pipeline.build(paths, strict=args.strict,
                                     write_output=args.command == "build", memo=memo,
                                     jobs=args.jobs, base_url=getattr(args, "base_url", None),
-                                    markdown_work=markdown_work)
+                                    file_work=file_work)
             pipeline.save_memo(paths, memo)
     except BuildFailed as failure:
         print(format_problems(failure.problems), file=sys.stderr)

@@ -7,7 +7,7 @@ import posixpath
 from dataclasses import dataclass
 
 from .problems import Problem, error
-from .yaml_lines import LineMap, YamlError, parse_yaml
+from .yaml_values import LineMap, YamlError
 
 # Where each kind of content lives, relative to the content folder.
 PAGE_FOLDERS = {"articles": "article", "pain-types": "pain-type", "exercises": "exercise"}
@@ -91,6 +91,7 @@ def parse_file(relpath: str, raw: bytes, display_root: str = "content"):
         line_offset = 1
     else:
         yaml_text, body, body_line, line_offset = text, "", 1, 0
+    from .yaml_lines import parse_yaml  # PyYAML: only where files are parsed (see yaml_values)
     try:
         data, duplicates = parse_yaml(yaml_text, line_offset)
     except YamlError as e:

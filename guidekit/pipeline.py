@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Callable, Iterable, TypeVar
 
 from . import graph as graph_stage
-from . import (cache, feeds, load, readability, render, scaffold, search_index, validate,
-               workers, write)
+from . import (cache, feeds, load, readability, render, scaffold, schema, search_index,
+               validate, workers, write)
 from .cache import Memo, fingerprint
 from .markdown_result import MarkdownResult
 from .problems import BuildFailed, Problem, errors_in, warnings_in
@@ -303,31 +303,64 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _load_markdown() -> None:
-    """Load what _markdown_work needs: Python-Markdown and syllapy (35 ms). A build process
-    that has not loaded them (every `python build.py`; the preview has, after its first
-    build) leaves them to the Markdown workers, started at once to load them beside its own
-    work (see workers.Stream): after an edit, a worker renders the one body changed, and
-    this process, finding everything else in the memo, never loads either."""
+def _load_file_work() -> None:
+    """Load what _file_work needs: PyYAML, Python-Markdown and syllapy (50 ms). A build
+    process that has not loaded them (every `python build.py`; the preview has, after its
+    first build) leaves them to the file workers, started at once to load them beside its
+    own work (see workers.Stream): after an edit, a worker loads the one file changed, and
+    this process, finding everything else in the memo, loads none of the three."""
     import syllapy  # noqa: F401
+    from . import yaml_lines  # noqa: F401
     from .markdown_body import render_markdown
     render_markdown("")  # makes the converter, loading its extensions
 
 
-def markdown_stream(jobs: int) -> workers.Stream:
-    """The Markdown workers of a build (see load_site). In a process that has not loaded
-    Markdown they start now, to load it (see _load_markdown): started before the memo is
-    loaded, they share less memory with this process, which would copy each page of it that
-    it writes to while they live (10 ms of a rebuild's load)."""
-    prepare = _load_markdown if "guidekit.markdown_body" not in sys.modules else None
-    return workers.Stream(_markdown_work, jobs, prepare)
+def file_stream(jobs: int) -> workers.Stream:
+    """The file workers of a build (see load_content). In a process that has not loaded
+    what they need they start now, to load it (see _load_file_work): started before the
+    memo is loaded, they share less memory with this process, which would copy each page of
+    it that it writes to while they live (10 ms of a rebuild's load)."""
+    prepare = _load_file_work if "guidekit.markdown_body" not in sys.modules else None
+    return workers.Stream(_file_work, jobs, prepare)
 
 
 def _markdown_work(body: str) -> tuple[MarkdownResult, readability.Counts]:
     """One body's Markdown, and the counts its reading grade needs."""
-    from .markdown_body import render_markdown  # see _load_markdown
+    from .markdown_body import render_markdown  # see _load_file_work
     result = render_markdown(body)
     return result, readability.body_counts(result.html)
+
+
+def _file_work(item: tuple[bytes, str, bytes, str]) -> dict[bytes, object]:
+    """The per-file work of one content file, for a file worker, as the memo entries it
+    makes, by key of a memo with `generator` (item: generator, path relative to the content
+    folder, bytes, the folder as shown). The file's entry (see _load_file); its body's
+    Markdown and reading counts, if it has one; and the reading counts of its text fields
+    (see _field_prose), if it holds a guide page."""
+    generator, rel, raw, root = item
+    memo = Memo(generator)
+    made: dict[bytes, object] = {}
+    doc, found = load.parse_file(rel, raw, root)
+    checked = body_key = None
+    shape = b""
+    if doc is not None:
+        checked = validate.validate_file(doc)
+        shape = memo.key("file-shape", render.shape_of_file(checked))
+        if doc.body.strip():
+            body_key = memo.key("markdown", doc.body)
+            made[body_key] = _markdown_work(doc.body)
+        if isinstance(checked.value, schema.PageMeta):  # a guide page: graded
+            texts = readability.texts_of(readability.prose_by_field(checked.value))
+            made[memo.key("field-counts", *texts)] = readability.counts(texts)
+    # Kept pickled, and unpickled even by the build that made it: page keys (render.py) are
+    # digests of pickled values, which show the objects a value shares, and an entity made
+    # afresh shares other objects than one unpickled: the next build would make every page
+    # again. Pickled, the entry is also saved and loaded with the memo as one string of
+    # bytes rather than thousands of objects.
+    made[memo.key("file", root, rel, raw)] = (
+        body_key, shape,
+        pickle.dumps((tuple(found), checked), protocol=pickle.HIGHEST_PROTOCOL))
+    return made
 
 
 # A content file is known by its stat (inode, size, times) only once it had not changed for
@@ -360,31 +393,20 @@ def _file_key(rel: str, path: str, root: str, memo: Memo) -> tuple[bytes, bytes 
     return key, raw
 
 
-def _load_file(rel: str, path: str, root: str,
-               memo: Memo) -> tuple[bytes, tuple, load.RawDocument | None]:
-    """What the build needs of one file, from the memo when the file has not changed: its
-    load problems, what validating it gave (None if it could not be loaded), its body's
-    Markdown memo key (None for no body) and a digest of its part of the site's shape (see
-    render.shape_of_file). Returns its memo key, that, and the document when it had to be
-    parsed (else None: an unchanged file is neither parsed nor validated again)."""
-    key, raw = _file_key(rel, path, root, memo)
-    doc = None
+def _entry(memo: Memo, key: bytes) -> tuple:
+    """A file's entry (see _file_work) as the build uses it: its load problems, what
+    validating it gave, its body's memo key and its part of the site's shape."""
+    body_key, shape, loaded = memo.get(key)
+    found, checked = pickle.loads(loaded)
+    return found, checked, body_key, shape
+
+
+def _complete(memo: Memo, key: bytes) -> bool:
+    """Whether the memo has a file's entry (see _file_work) and its body's Markdown."""
     if key not in memo:
-        doc, found = load.parse_file(rel, raw, root)
-        checked = body_key = None
-        shape = b""
-        if doc is not None:
-            checked = validate.validate_file(doc)
-            body_key = memo.key("markdown", doc.body) if doc.body.strip() else None
-            shape = memo.key("file-shape", render.shape_of_file(checked))
-        # Kept pickled, and unpickled even by the build that made it: page keys (render.py)
-        # are digests of pickled values, which show the objects a value shares, and an entity
-        # made afresh shares other objects than one unpickled: the next build would make
-        # every page again. Pickled, the entry is also saved and loaded with the memo as one
-        # string of bytes rather than thousands of objects.
-        memo.put(key, pickle.dumps((tuple(found), checked, body_key, shape),
-                                   protocol=pickle.HIGHEST_PROTOCOL))
-    return key, pickle.loads(memo.get(key)), doc
+        return False
+    body_key = memo.get(key)[0]
+    return body_key is None or body_key in memo
 
 
 def _field_prose(entity, memo: Memo) -> tuple[readability.Counts, list[Problem], bytes]:
@@ -427,14 +449,11 @@ def fields_to_grade(pages: dict, memo: Memo, file_keys: dict[str, tuple[bytes, b
     return found
 
 
-def bodies_and_grades(pages: dict, memo: Memo, markdown_work: workers.Stream, sent: dict,
-                      fields: dict) -> tuple[dict, dict, list[Problem]]:
+def bodies_and_grades(pages: dict, memo: Memo, fields: dict
+                      ) -> tuple[dict, dict, list[Problem]]:
     """The rendered Markdown of every page with a body, the reading grade of every guide page
-    and the warnings about their prose: the Markdown sent to the workers is collected, and
-    each grade worked out from what `fields` (see fields_to_grade) holds and the counts of
-    the page's body."""
-    for key, result in zip(sent, markdown_work.results()):
-        memo.put(key, result)
+    and the warnings about their prose: each grade worked out from what `fields` (see
+    fields_to_grade) holds and the counts of the page's body."""
     bodies, grades, problems = {}, {}, []
     for page, entity in pages.items():
         body_key, prose_key, field_counts = fields[page]
@@ -488,59 +507,63 @@ def link_site(loaded: LoadedContent, report: BuildReport, strict: bool = False):
 
 def load_content(paths: Paths, report: BuildReport, today=None, memo: Memo | None = None,
                  jobs: int = 1, meanwhile: Callable[[], object] | None = None,
-                 markdown_work: workers.Stream | None = None) -> LoadedContent:
+                 file_work: workers.Stream | None = None) -> LoadedContent:
     """Stages 1-2 and the Markdown: read and validate the content, render its bodies and
     grade its prose. Raises BuildFailed when there is no content to link. Per-file work
-    found in `memo` is reused; the rest is shared out over `jobs` processes (`markdown_work`,
-    if started already: see markdown_stream). `meanwhile` is called while they finish: work
+    found in `memo` is reused; the rest is shared out over `jobs` processes (`file_work`,
+    if started already: see file_stream). `meanwhile` is called while they finish: work
     for later that needs no content (this process would otherwise wait)."""
     memo = memo if memo is not None else Memo(b"")
     if not paths.content.is_dir():
         raise BuildFailed([Problem(paths.display(paths.content), 0, "content",
                                    "this content folder does not exist; check --content")])
     root = paths.display(paths.content)
-    with markdown_work or markdown_stream(jobs) as markdown_work:
+    with file_work or file_stream(jobs) as file_work:
         with report.timed("load"):
             files = list_tree(paths.content)
             problems = load.missing_files(files, root)
-            checked_files, unreadable, keys, sent, file_keys = [], set(), [], {}, {}
-            shapes = []
-            for rel in files:  # one at a time: only what validation made of each is kept
+            keys, entries = [], []  # each file's memo key, and its entry (None: being made)
+            for rel in files:
                 path = f"{paths.content}/{rel}"
-                key, (found, checked, body_key, shape), doc = _load_file(rel, path, root, memo)
+                key, raw = _file_key(rel, path, root, memo)
                 keys.append(key)
-                shapes.append(shape)
-                problems += found
-                if checked is None:
-                    if load.page_key(rel):
-                        unreadable.add(load.page_key(rel))
-                    continue
-                checked_files.append(checked)
-                file_keys[checked.path] = (key, body_key)
-                if body_key is not None and body_key not in memo and body_key not in sent:
-                    # To the Markdown workers as soon as it is read (they need nothing else),
-                    # so that they work while this process loads.
-                    if doc is None:
-                        # Found in the memo, but not its body's result: the last build
-                        # failed before Markdown, or did not use it.
-                        doc = load.parse_file(rel, _read(path), root)[0]
-                    sent[body_key] = None
-                    markdown_work.add(doc.body)
+                if _complete(memo, key):
+                    entries.append(_entry(memo, key))
+                else:
+                    # To the file workers as soon as it is read (they need nothing else), so
+                    # that they work while this process reads the rest. (Also a file whose
+                    # body's Markdown the memo lacks: the last build failed before it.)
+                    file_work.add((memo.generator, rel, raw or _read(path), root))
+                    entries.append(None)
             report.content_key = memo.key("content", *keys)
-        with report.timed("validate"):
-            content, found = validate.assemble(checked_files, unreadable)
-            problems += found
-        if content is None:
-            raise BuildFailed(errors_in(problems))
-        pages = graph_stage.page_entities(content)
-        with report.timed("markdown+prose"):
-            fields = fields_to_grade(pages, memo, file_keys)
         if meanwhile is not None:
             meanwhile()
         with report.timed("markdown+prose"):
-            bodies, report.reading_grades, found = bodies_and_grades(
-                pages, memo, markdown_work, sent, fields)
+            for made in file_work.results():
+                for key, value in made.items():
+                    memo.put(key, value)
+    with report.timed("load"):
+        checked_files, unreadable, shapes, file_keys = [], set(), [], {}
+        for rel, key, entry in zip(files, keys, entries):
+            found, checked, body_key, shape = entry or _entry(memo, key)
+            shapes.append(shape)
             problems += found
+            if checked is None:
+                if load.page_key(rel):
+                    unreadable.add(load.page_key(rel))
+                continue
+            checked_files.append(checked)
+            file_keys[checked.path] = (key, body_key)
+    with report.timed("validate"):
+        content, found = validate.assemble(checked_files, unreadable)
+        problems += found
+    if content is None:
+        raise BuildFailed(errors_in(problems))
+    pages = graph_stage.page_entities(content)
+    with report.timed("markdown+prose"):
+        fields = fields_to_grade(pages, memo, file_keys)
+        bodies, report.reading_grades, found = bodies_and_grades(pages, memo, fields)
+        problems += found
     today = today or build_date()
     with report.timed("graph"):
         # What the graph is made from (see render.shape_of_file).
@@ -815,17 +838,17 @@ def _keep_vocabulary(memo: Memo, used: tuple[bytes, ...], made: dict | None = No
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
           today=None, memo: Memo | None = None, jobs: int = 1,
-          base_url: str | None = None, markdown_work: workers.Stream | None = None
+          base_url: str | None = None, file_work: workers.Stream | None = None
           ) -> BuildReport:
     """The whole build. Raises BuildFailed (every problem) or OutputError; on failure the
     previous output folder is untouched. `memo` (see open_memo) makes rebuilds fast; the
-    output is the same with or without it. `markdown_work`: see load_site."""
+    output is the same with or without it. `file_work`: see load_content."""
     with _without_cycle_collection():
-        return _build(paths, strict, write_output, today, memo, jobs, base_url, markdown_work)
+        return _build(paths, strict, write_output, today, memo, jobs, base_url, file_work)
 
 
 def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | None,
-           jobs: int, base_url: str | None, markdown_work: workers.Stream | None
+           jobs: int, base_url: str | None, file_work: workers.Stream | None
            ) -> BuildReport:
     report = BuildReport()
     if write_output:
@@ -836,7 +859,7 @@ def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | N
     with write.StagedSite(paths.out) if write_output else nullcontext(write.Discard()) as site:
         loaded = load_content(paths, report, today, memo, jobs,
                               meanwhile=partial(report.call, "render", templates),
-                              markdown_work=markdown_work)
+                              file_work=file_work)
         # Errors stop at linking; warnings wait until the search stage has added its own,
         # so that a strict build lists them all at once.
         found = link_render_and_index(paths, loaded, report, memo, site, jobs, base_url,

@@ -20,7 +20,7 @@ from . import schema
 from .load import RawDocument
 from .problems import Problem, closest, error
 from .search_terms import STOP_WORDS, words
-from .yaml_lines import LineList, LineMap
+from .yaml_values import LineList, LineMap
 
 SLUG_RE = re.compile(rf"^{schema.SLUG_PATTERN}$")
 _KIND_CLASS = {"article": schema.Article, "pain-type": schema.PainType,

@@ -1,31 +1,12 @@
-"""YAML parsing that remembers the line of every key and list item, for error messages."""
+"""YAML parsing that remembers the line of every key and list item, for error messages.
+Its values are yaml_values' types."""
 from __future__ import annotations
 
 import yaml
 
+from .yaml_values import LineList, LineMap, YamlError
+
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class LineMap(dict):
-    """A YAML mapping; `key_lines[key]` is the 1-based line where the key was written."""
-
-    line = 0
-    key_lines: dict
-
-
-class LineList(list):
-    """A YAML sequence; `item_lines[i]` is the 1-based line of item i."""
-
-    line = 0
-    item_lines: list
-
-
-class YamlError(Exception):
-    def __init__(self, line: int, message: str):
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
 
 _TAGS = {yaml.ScalarNode: yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG,
          yaml.SequenceNode: yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
