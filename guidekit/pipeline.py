@@ -603,21 +603,33 @@ def new_page(paths: Paths, kind: str, slug: str, today=None) -> Path:
 RUN_OF_PAGES = 16
 
 
+# Pages this process renders (rather than takes from the last build) before a second one
+# starts to share them (see _render_into): after an edit it renders one or two, and forking
+# a helper would cost more than it saves.
+RENDERED_BEFORE_HELP = 8
+
+
 def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None,
-                 pages: Iterable[render.PageJob], report: BuildReport
+                 pages: Iterable[render.PageJob], report: BuildReport,
+                 call_helper: Callable[[], object] | None = None
                  ) -> list[tuple[str, bytes | None, bytes | None, write.Signature | None, bool]]:
     """Stage 4 for some pages (see render.render_pages): each into `site` as it is made, or,
     when the memo knows it, taken from the previous build's output if that file is still the
-    page it made (only the file's signature is kept, not the page). Returns, for each page,
-    its path, its quick key and key (None without a memo), the signature of the file made
-    (None when taken, or when `site` writes nothing) and whether it was taken."""
+    page it made (only the file's signature is kept, not the page). `call_helper`, if given,
+    is called once RENDERED_BEFORE_HELP pages had to be rendered. Returns, for each page, its
+    path, its quick key and key (None without a memo), the signature of the file made (None
+    when taken, or when `site` writes nothing) and whether it was taken."""
     done = []
+    rendered = 0
     watch = report.stopwatch("render")  # making each job is rendering
     for job in pages:
         taken, key, made = False, None, None
         if memo is not None:
             taken, key = _taken(site, memo, job, watch)
         if not taken:
+            rendered += 1
+            if rendered == RENDERED_BEFORE_HELP and call_helper is not None:
+                call_helper()
             watch.switch("render")
             page = job.render()
             watch.switch("write")
@@ -734,10 +746,10 @@ def link_render_and_index(paths: Paths, loaded: LoadedContent, report: BuildRepo
     the search index, into `site` as each is made. `base_url` is the site's public address
     (for canonical links, Open Graph and the sitemap), or None if unknown. With `jobs` above
     1 a forked process makes the index, which needs no graph, while this one links the site
-    (after an edit, the index was what the build waited for); then another one, forked with
-    the graph, and this one render pages, a run at a time, until none is left (see
-    workers.Runs). `templates` are the site's (see site_templates), if already made.
-    Returns the index's warnings."""
+    (after an edit, the index was what the build waited for); then this one takes or renders
+    the pages, and once it has had to render a few, another one, forked then, shares them
+    with it, a run at a time, until none is left (see workers.Runs). `templates` are the
+    site's (see site_templates), if already made. Returns the index's warnings."""
     with report.timed("render"):  # made before the fork, so both processes share them
         templates = templates or site_templates(paths, memo)
         if memo is not None and not report.shape_key:  # quick keys would find stale pages
@@ -757,11 +769,12 @@ def link_render_and_index(paths: Paths, loaded: LoadedContent, report: BuildRepo
                     _index, loaded, memo, site, site.reserve(search_index.INDEX_FILE),
                     report.content_key, save), jobs)
         site_graph = link_site(loaded, report)
-        if runs is not None:
-            with report.timed("render"):
-                pages_beside = workers.in_background(partial(
-                    _pages, site_graph, templates, memo, site, base_url, runs.mine, shape),
-                    jobs)
+
+        def helper() -> None:  # forked once pages need rendering: it takes runs not taken
+            nonlocal pages_beside
+            pages_beside = workers.in_background(partial(
+                _pages, site_graph, templates, memo, site, base_url, runs.newcomer().mine,
+                shape), jobs)
         with report.timed("render"):
             changes = feeds.page_changes(site_graph.pages)
             made = partial(_data_files, site_graph, changes, base_url)
@@ -774,7 +787,7 @@ def link_render_and_index(paths: Paths, loaded: LoadedContent, report: BuildRepo
                 site.add(rel, data)
         pages = render.render_pages(site_graph, templates, memo, base_url,
                                     runs.mine if runs else lambda n: True, shape)
-        mine = _render_into(site, memo, pages, report)
+        mine = _render_into(site, memo, pages, report, helper if runs is not None else None)
     except BaseException:
         for beside in (index, pages_beside):  # no process left behind (the preview builds
             if beside is not None:            # again and again)

@@ -275,6 +275,13 @@ class Runs:
             self._run = _RUN.unpack(taken)[0] if taken else sys.maxsize  # none left
         return self._run == run
 
+    def newcomer(self) -> "Runs":
+        """The runs as a process forked after this one took some sees them: it takes only
+        runs not yet taken (a copy of this one would hold this one's current run)."""
+        other = object.__new__(Runs)
+        other._size, other._read, other._run = self._size, self._read, -1
+        return other
+
     def close(self) -> None:
         os.close(self._read)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from guidekit import pipeline, render, search_index, workers
+from guidekit import cache, pipeline, render, search_index, workers
 from guidekit.problems import BuildFailed
 
 from conftest import FIXED_DAY, ROOT, build_into
@@ -265,6 +265,44 @@ def test_a_build_failing_at_linking_leaves_no_process_behind(tmp_path, leaves_no
     assert any("no-such-page" in p.message for p in failure.value.problems)
     assert tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "out"]  # no staging
+
+
+def test_a_newcomer_takes_only_runs_not_yet_taken(leaves_nothing_behind):
+    """A process forked after this one took a run sees the runs as a newcomer: a plain copy
+    would hold this one's current run as its own."""
+    runs = workers.Runs(64, 16)
+    assert runs.mine(0)  # run 0 is this process's
+    theirs = workers.in_background(lambda: _taken(runs.newcomer(), 64), 2)
+    with _within(30):
+        mine = _taken(runs, 64)
+        runs.close()
+        other = theirs()
+    assert sorted(mine + other) == list(range(64)) and not set(mine) & set(other)
+    assert set(range(16)) <= set(mine)
+
+
+def test_a_second_process_renders_pages_only_once_this_one_had_to_render_some(
+        tmp_path, monkeypatch):
+    """After an edit, taking the pages from the last build costs less than forking a
+    helper; a build that renders pages (a first one) gets one."""
+    content = write_corpus(tmp_path / "content", 40)
+    started = []
+    in_background = workers.in_background
+    monkeypatch.setattr(workers, "in_background",
+                        lambda fn, jobs: started.append(fn.func.__name__) or
+                        in_background(fn, jobs))
+    memo = cache.Memo(b"generator")
+    paths = pipeline.Paths(content, ROOT / "templates", tmp_path / "site")
+    pipeline.build(paths, today=FIXED_DAY, memo=memo, jobs=2)
+    assert started == ["_index", "_pages"]
+    article = content / "articles" / "article-00003.md"
+    article.write_text(article.read_text() + "\nA new sentence.\n")
+    started.clear()
+    memo.next_build()
+    pipeline.build(paths, today=FIXED_DAY, memo=memo, jobs=2)
+    assert started == ["_index"]
+    build_into(content, tmp_path / "scratch")
+    assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
 
 
 def test_many_items_make_longer_runs_rather_than_overfill_the_pipe(leaves_nothing_behind):
