@@ -831,7 +831,7 @@ def _take_over(memo: Memo | None, site, index_entry: tuple | None, theirs: list)
             memo.put(key, value)
         _keep_vocabulary(memo, value[2], *vocabulary)
     for path, quick_key, key, made, taken in theirs:
-        site.reserve(path)  # written by the other process: checked and counted here
+        site.made_elsewhere(path)
         _keep(memo, quick_key, key, made, taken)
 
 
@@ -851,25 +851,28 @@ def _keep_vocabulary(memo: Memo, used: tuple[bytes, ...], made: dict | None = No
 
 def build(paths: Paths, *, strict: bool = False, write_output: bool = True,
           today=None, memo: Memo | None = None, jobs: int = 1,
-          base_url: str | None = None, file_work: workers.Stream | None = None
-          ) -> BuildReport:
+          base_url: str | None = None, file_work: workers.Stream | None = None,
+          prelinked: write.Prelinked | None = None) -> BuildReport:
     """The whole build. Raises BuildFailed (every problem) or OutputError; on failure the
     previous output folder is untouched. `memo` (see open_memo) makes rebuilds fast; the
-    output is the same with or without it. `file_work`: see load_content."""
+    output is the same with or without it. `file_work`: see load_content; `prelinked`: the
+    last build's files, linked into a staging folder (see write.prelink)."""
     with _without_cycle_collection():
-        return _build(paths, strict, write_output, today, memo, jobs, base_url, file_work)
+        return _build(paths, strict, write_output, today, memo, jobs, base_url, file_work,
+                      prelinked)
 
 
 def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | None,
-           jobs: int, base_url: str | None, file_work: workers.Stream | None
-           ) -> BuildReport:
+           jobs: int, base_url: str | None, file_work: workers.Stream | None,
+           prelinked: write.Prelinked | None) -> BuildReport:
     report = BuildReport()
     if write_output:
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
     # Compiled while the Markdown workers finish: templates need no content.
     templates = once(partial(site_templates, paths, memo))
     # Made first: the index process, forked before linking, writes into it.
-    with write.StagedSite(paths.out) if write_output else nullcontext(write.Discard()) as site:
+    with write.StagedSite(paths.out, prelinked) if write_output \
+            else nullcontext(write.Discard()) as site:
         loaded = load_content(paths, report, today, memo, jobs,
                               meanwhile=partial(report.call, "render", templates),
                               file_work=file_work)

@@ -212,3 +212,110 @@ def test_cli_build_check_and_failures(copy_site, tmp_path):
 
 def test_reference_docs_are_current():
     assert run_cli("docs", "--check").returncode == 0
+
+
+def _site(out: Path, files: dict[str, bytes]) -> None:
+    """A site this tool built, holding `files`."""
+    with write.StagedSite(out) as site:
+        for rel, data in files.items():
+            site.add(rel, data)
+        site.publish()
+
+
+def _kept_aside(out: Path, aside: Path) -> dict[str, tuple]:
+    """Hard links to every file of `out` in `aside`, and each file's bytes and times: a
+    write into any of them shows in these links."""
+    seen = {}
+    for path in out.rglob("*"):
+        if path.is_file():
+            link = aside / path.relative_to(out)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, link)
+            seen[str(path.relative_to(out))] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return seen
+
+
+def _as_kept(aside: Path) -> dict[str, tuple]:
+    return {str(p.relative_to(aside)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in aside.rglob("*") if p.is_file()}
+
+
+def test_a_prelinked_site_keeps_reuses_replaces_and_drops_files_as_a_fresh_one(tmp_path):
+    """The last build's files, linked into the staging folder beforehand: a file made again
+    with the same bytes, or reused with its signature, is kept; one made with other bytes
+    is written anew, never into the last build's file; one reused whose signature differs
+    is not; one no one makes is gone, with the folders it leaves empty."""
+    out = tmp_path / "site"
+    _site(out, {"same.html": b"same", "changed.html": b"old", "a/b/gone.html": b"gone",
+                "a/kept.html": b"kept", "reused.html": b"reused", "moved.html": b"moved",
+                "elsewhere.html": b"elsewhere", "reserved.js": b"old index"})
+    known = write.signature(out / "reused.html")
+    moved = write.signature(out / "moved.html")
+    (out / "moved.html").write_bytes(b"edited by hand")  # in place: a new signature
+    before = _kept_aside(out, tmp_path / "aside")
+    with write.prelink(out) as prelinked:
+        with write.StagedSite(out, prelinked) as site:
+            assert site.add("same.html", b"same") == write.signature(out / "same.html")
+            site.add("changed.html", b"new")
+            site.add("a/kept.html", b"kept")
+            assert site.reuse("reused.html", known)
+            assert not site.reuse("moved.html", moved)
+            site.add("moved.html", b"moved")
+            site.made_elsewhere("elsewhere.html")
+            with open(site.reserve("reserved.js"), "wb") as f:
+                f.write(b"new index")
+            site.add("new.html", b"new page")
+            site.publish()
+    assert {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()} == {
+        write.MARKER: write._MARKER_TEXT, "same.html": b"same", "changed.html": b"new",
+        "a/kept.html": b"kept", "reused.html": b"reused", "moved.html": b"moved",
+        "elsewhere.html": b"elsewhere", "reserved.js": b"new index", "new.html": b"new page"}
+    assert not (out / "a" / "b").exists()
+    assert _as_kept(tmp_path / "aside") == before  # the last build's files, untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aside", "site"]
+
+
+def test_a_prelinked_folder_not_taken_is_removed(tmp_path):
+    out = tmp_path / "site"
+    assert write.prelink(out) is None  # no site yet
+    _site(out, {"index.html": b"home"})
+    with write.prelink(out):
+        pass  # the build failed before it made its staging folder
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+    (out / write.MARKER).unlink()
+    assert write.prelink(out) is None  # not a site this tool built
+
+
+def test_rebuilds_from_the_command_line_never_touch_the_last_site(copy_site, tmp_path):
+    """The command line links the last build's files into the next one's staging folder
+    beforehand: each rebuild, or a failed one, leaves the files it replaced as they were,
+    and builds what a build from scratch builds."""
+    content = copy_site("minimal")
+    out = tmp_path / "out"
+    args = ("--content", str(content), "--out", str(out), "--cache", str(tmp_path / "cache"),
+            "--jobs", "2")
+    assert run_cli(*args).returncode == 0
+    article = content / "articles" / "warning-signs.md"
+    (out / "articles" / "warning-signs.html").write_text("edited by hand")
+    extra = content / "articles" / "extra.md"
+    for step, edit in enumerate([
+            lambda: article.write_text(article.read_text() + "\nA new sentence.\n"),
+            lambda: extra.write_text(article.read_text().replace("title: Warning signs",
+                                                                 "title: Red flags")),
+            extra.unlink]):  # its page, made by the last build, is gone from the next
+        edit()
+        before = _kept_aside(out, tmp_path / f"aside-{step}")
+        built = run_cli(*args)
+        assert built.returncode == 0, built.stderr
+        assert _as_kept(tmp_path / f"aside-{step}") == before
+        scratch = tmp_path / f"scratch-{step}"
+        assert run_cli("--content", str(content), "--out", str(scratch), "--no-cache",
+                       "--jobs", "1").returncode == 0
+        assert tree(out) == tree(scratch)
+    article.write_text(article.read_text() + "\nSee [a page](article:no-such-page).\n")
+    before, kept = tree(out), _kept_aside(out, tmp_path / "aside-failed")
+    assert run_cli(*args).returncode == 1
+    assert tree(out) == before and _as_kept(tmp_path / "aside-failed") == kept
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("aside")) == \
+        ["cache", "content", "out", "scratch-0", "scratch-1", "scratch-2"]
+    assert not (out / "articles" / "extra.html").exists()
