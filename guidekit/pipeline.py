@@ -57,7 +57,7 @@ class BuildReport:
     reused: int = 0     # results of per-file work taken from the cache
     computed: int = 0   # ... and worked out afresh
     content_key: bytes = b""  # digest of every content file: keys results of the whole site
-    shape_key: bytes = b""    # digest of what the site's shape is made from (see load_site)
+    shape_key: bytes = b""    # digest of what the site's shape is made from (see load_content)
 
     @contextmanager
     def timed(self, stage: str):
@@ -868,7 +868,7 @@ def _build(paths: Paths, strict: bool, write_output: bool, today, memo: Memo | N
     report = BuildReport()
     if write_output:
         write.check_output_folder(paths.out, [paths.content, paths.templates, Path.cwd()])
-    # Compiled while the Markdown workers finish: templates need no content.
+    # Compiled while the file workers finish: templates need no content.
     templates = once(partial(site_templates, paths, memo))
     # Made first: the index process, forked before linking, writes into it.
     with write.StagedSite(paths.out, prelinked) if write_output \
