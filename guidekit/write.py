@@ -168,9 +168,18 @@ def prelink(out_dir: Path) -> Prelinked | None:
     out = out_dir.resolve()
     if not (out / MARKER).is_file():
         return None
-    staging = _new_staging(out)
+    try:
+        staging = _new_staging(out)
+    except OSError:  # the build says why, if it cannot write there either
+        return None
     listing, write = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare: the build links its files itself
+        os.close(listing)
+        os.close(write)
+        shutil.rmtree(staging, ignore_errors=True)
+        return None
     if pid == 0:  # the child: never return into the caller's code
         code = 1
         try:

@@ -286,6 +286,18 @@ def test_a_prelinked_folder_not_taken_is_removed(tmp_path):
     assert write.prelink(out) is None  # not a site this tool built
 
 
+def test_a_build_links_its_files_itself_when_no_process_can_be_started(tmp_path,
+                                                                       monkeypatch):
+    out = tmp_path / "site"
+    _site(out, {"index.html": b"home"})
+
+    def no_fork():
+        raise OSError("Resource temporarily unavailable")
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert write.prelink(out) is None
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
 def test_rebuilds_from_the_command_line_never_touch_the_last_site(copy_site, tmp_path):
     """The command line links the last build's files into the next one's staging folder
     beforehand: each rebuild, or a failed one, leaves the files it replaced as they were,
