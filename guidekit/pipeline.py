@@ -334,7 +334,7 @@ def _markdown_work(body: str) -> tuple[MarkdownResult, readability.Counts]:
 def _file_work(item: tuple[bytes, str, bytes, str]) -> dict[bytes, object]:
     """The per-file work of one content file, for a file worker, as the memo entries it
     makes, by key of a memo with `generator` (item: generator, path relative to the content
-    folder, bytes, the folder as shown). The file's entry (see _load_file); its body's
+    folder, bytes, the folder as shown). The file's entry (see _entry); its body's
     Markdown and reading counts, if it has one; and the reading counts of its text fields
     (see _field_prose), if it holds a guide page."""
     generator, rel, raw, root = item
