@@ -303,12 +303,13 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _load_file_work() -> None:
+def load_file_work() -> None:
     """Load what _file_work needs: PyYAML, Python-Markdown and syllapy (50 ms). A build
-    process that has not loaded them (every `python build.py`; the preview has, after its
-    first build) leaves them to the file workers, started at once to load them beside its
-    own work (see workers.Stream): after an edit, a worker loads the one file changed, and
-    this process, finding everything else in the memo, loads none of the three."""
+    process that has not loaded them (every `python build.py`) leaves them to the file
+    workers, started at once to load them beside its own work (see workers.Stream): after
+    an edit, a worker loads the one file changed, and this process, finding everything else
+    in the memo, loads none of the three. The preview, which builds again and again, loads
+    them once, itself, and then does an edit's few files in its own process."""
     import syllapy  # noqa: F401
     from . import yaml_lines  # noqa: F401
     from .markdown_body import render_markdown
@@ -317,16 +318,16 @@ def _load_file_work() -> None:
 
 def file_stream(jobs: int) -> workers.Stream:
     """The file workers of a build (see load_content). In a process that has not loaded
-    what they need they start now, to load it (see _load_file_work): started before the
+    what they need they start now, to load it (see load_file_work): started before the
     memo is loaded, they share less memory with this process, which would copy each page of
     it that it writes to while they live (10 ms of a rebuild's load)."""
-    prepare = _load_file_work if "guidekit.markdown_body" not in sys.modules else None
+    prepare = load_file_work if "guidekit.markdown_body" not in sys.modules else None
     return workers.Stream(_file_work, jobs, prepare)
 
 
 def _markdown_work(body: str) -> tuple[MarkdownResult, readability.Counts]:
     """One body's Markdown, and the counts its reading grade needs."""
-    from .markdown_body import render_markdown  # see _load_file_work
+    from .markdown_body import render_markdown  # see load_file_work
     result = render_markdown(body)
     return result, readability.body_counts(result.html)
 

@@ -229,6 +229,9 @@ class Preview:
         self.strict = strict
         self.log = log
         self.memo = pipeline.open_memo(paths)
+        # Loaded here, once: a rebuild then does an edit's few files itself, rather than
+        # start a worker that loads them every time (see pipeline.load_file_work).
+        pipeline.load_file_work()
         self.problems: list[Problem] = []
         self.changed: set[str] = set()
         self._timer = None

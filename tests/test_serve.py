@@ -220,3 +220,30 @@ def test_the_browser_shows_problems_over_the_page_until_fixed(preview, page):
     expect(panel).to_have_count(0, timeout=WAIT * 1000)
     expect(page.locator("#main")).to_contain_text("4 holds of 20 seconds.")
     assert blocked == []
+
+
+def test_a_preview_rebuild_after_an_edit_starts_no_worker(copy_site, tmp_path):
+    """The preview loads what the file workers need once, itself: a rebuild then does the
+    edited file in its own process (a worker started for it would load it all again). Run
+    in a fresh interpreter, where nothing is loaded yet."""
+    content = copy_site("minimal")
+    probe = f"""
+import os, sys
+from pathlib import Path
+sys.path.insert(0, {str(ROOT)!r})
+from guidekit import pipeline, serve
+preview = serve.Preview(pipeline.Paths(Path(sys.argv[1]), Path({str(ROOT / "templates")!r}),
+                                       Path(sys.argv[2]), None), log=lambda line: None)
+preview.build()
+article = Path(sys.argv[1]) / "articles" / "warning-signs.md"
+article.write_text(article.read_text() + "\\nA new sentence.\\n")
+forks, fork = [], os.fork
+os.fork = lambda: forks.append(1) or fork()
+preview.build({{str(article)}})
+print(len(forks), preview.problems)
+"""
+    run = subprocess.run([sys.executable, "-c", probe, str(content), str(tmp_path / "site")],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    # The index process only: no file worker.
+    assert run.stdout.split() == ["1", "[]"]
