@@ -607,7 +607,7 @@ RUN_OF_PAGES = 16
 # Pages this process renders (rather than takes from the last build) before a second one
 # starts to share them (see _render_into): after an edit it renders one or two, and forking
 # a helper would cost more than it saves.
-RENDERED_BEFORE_HELP = 8
+RENDERED_BEFORE_HELP = 4
 
 
 def _render_into(site: write.StagedSite | write.Discard, memo: Memo | None,
