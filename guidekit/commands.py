@@ -6,7 +6,7 @@ import resource
 import sys
 from pathlib import Path
 
-from . import pipeline, write
+from . import pipeline, workers, write
 from .cli import PROJECT, REFERENCE
 from .problems import BuildFailed, format_problems, format_warnings
 from .scaffold import ScaffoldError
@@ -105,7 +105,7 @@ def run(args, prelinked: write.Prelinked | None = None) -> int:
             pipeline.save_memo(paths, memo)
             return code
         # The file workers start before the memo is loaded (see file_stream).
-        with write.removing_in_background(), \
+        with write.removing_in_background(), workers.reaping_later(), \
                 pipeline.file_stream(args.jobs) as file_work:
             memo = pipeline.open_memo(paths)
             report = pipeline.build(paths, strict=args.strict,

@@ -305,6 +305,24 @@ def test_a_second_process_renders_pages_only_once_this_one_had_to_render_some(
     assert tree(tmp_path / "site") == tree(tmp_path / "scratch")
 
 
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_reaping_later_waits_for_a_process_at_the_end_of_the_block(leaves_nothing_behind):
+    """Its result is in at once; its exit is waited for once the block ends (a process that
+    failed, too), so none is left behind."""
+    before = _children()
+    with _within(30), workers.reaping_later():
+        assert workers.in_background(lambda: 6 * 7, 2)() == 42
+        [pid] = _children() - before
+        while _state(pid) != "Z":  # exited, and not reaped yet
+            time.sleep(0.001)
+        with pytest.raises(ValueError):
+            workers.in_background(lambda: int("x"), 2)()
+    assert _children() == before
+
+
 def test_many_items_make_longer_runs_rather_than_overfill_the_pipe(leaves_nothing_behind):
     with _within(30):
         runs = workers.Runs(1_000_000, 16)  # 62500 runs of 16 would block the writer
