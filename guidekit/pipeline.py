@@ -709,26 +709,38 @@ def _search_index(loaded: LoadedContent, memo: Memo | None, site, index_file: st
                    index.vocabulary.stems if index.vocabulary.stems != stems else None)
 
 
+def _save_first(save: tuple[dict, Path] | None, turn: workers.Runs | None) -> bool:
+    """Save the memo entries in `save` whole (see link_render_and_index), if this process is
+    the first of the build's to be free: `turn` is one turn, which goes to the first that
+    asks. Returns whether it saved them."""
+    if save is None or turn is None or not turn.mine(0):
+        return False
+    try:
+        _save_whole(*save)
+    except OSError:  # the main process saves the memo whole instead
+        return False
+    return True
+
+
 def _index(loaded: LoadedContent, memo: Memo | None, site, index_file: str | None,
-           content_key: bytes, save: tuple[dict, Path] | None
+           content_key: bytes, save: tuple[dict, Path] | None, turn: workers.Runs | None
            ) -> tuple[list[Problem], tuple | None, bool]:
     """The work of the index process: stage 6 (see _search_index), then saving the memo
-    entries in `save` (see link_render_and_index). Returns the index's warnings, its memo
-    entry and whether the entries were saved."""
+    entries in `save`, if it is the first free (see _save_first). Returns the index's
+    warnings, its memo entry and whether it saved the entries."""
     found, entry = _search_index(loaded, memo, site, index_file, content_key)
-    saved = False
-    if save is not None:
-        with suppress(OSError):  # the main process saves the memo whole instead
-            _save_whole(*save)
-            saved = True
-    return found, entry, saved
+    return found, entry, _save_first(save, turn)
 
 
 def _pages(site_graph, templates: render.Templates, memo: Memo | None, site,
-           base_url: str | None, share: Callable[[int], bool], shape: bytes) -> list:
-    """The work of the page process: the pages in `share` (see _render_into)."""
+           base_url: str | None, share: Callable[[int], bool], shape: bytes,
+           save: tuple[dict, Path] | None, turn: workers.Runs | None) -> tuple[list, bool]:
+    """The work of the page process: the pages in `share` (see _render_into), then saving
+    the memo entries in `save`, if it is the first free (see _save_first). Returns the
+    pages done and whether it saved the entries."""
     pages = render.render_pages(site_graph, templates, memo, base_url, share, shape)
-    return _render_into(site, memo, pages, BuildReport())
+    done = _render_into(site, memo, pages, BuildReport())
+    return done, _save_first(save, turn)
 
 
 def site_templates(paths: Paths, memo: Memo | None) -> render.Templates:
@@ -757,10 +769,12 @@ def link_render_and_index(paths: Paths, loaded: LoadedContent, report: BuildRepo
             raise ValueError("link_render_and_index needs the report load_content made")
         shape = report.shape_key if memo is not None else b""
     # A build with nothing from an earlier one (a first build, a new guidekit) has its whole
-    # memo to save, 40 ms at 1000 articles: the index process, which finishes first, saves
-    # what there is by now, and this one only appends what comes after to the journal.
+    # memo to save, 20-40 ms at 1000 articles: whichever process is free first (this one,
+    # the index process or the page process) saves what there is by now, and this one only
+    # appends what comes after to the journal.
     save = (memo.entries(), _cache_file(paths)) \
         if memo is not None and memo.first and paths.cache is not None and jobs > 1 else None
+    turn = workers.Runs(1, 1) if save is not None else None
     runs = workers.Runs(render.page_count(loaded), RUN_OF_PAGES) if jobs > 1 else None
     index = pages_beside = None
     try:
@@ -768,14 +782,14 @@ def link_render_and_index(paths: Paths, loaded: LoadedContent, report: BuildRepo
             with report.timed("search"):
                 index = workers.in_background(partial(
                     _index, loaded, memo, site, site.reserve(search_index.INDEX_FILE),
-                    report.content_key, save), jobs)
+                    report.content_key, save, turn), jobs)
         site_graph = link_site(loaded, report)
 
         def helper() -> None:  # forked once pages need rendering: it takes runs not taken
             nonlocal pages_beside
             pages_beside = workers.in_background(partial(
                 _pages, site_graph, templates, memo, site, base_url, runs.newcomer().mine,
-                shape), jobs)
+                shape, save, turn), jobs)
         with report.timed("render"):
             changes = feeds.page_changes(site_graph.pages)
             made = partial(_data_files, site_graph, changes, base_url)
@@ -789,6 +803,7 @@ def link_render_and_index(paths: Paths, loaded: LoadedContent, report: BuildRepo
         pages = render.render_pages(site_graph, templates, memo, base_url,
                                     runs.mine if runs else lambda n: True, shape)
         mine = _render_into(site, memo, pages, report, helper if runs is not None else None)
+        saved = _save_first(save, turn)
     except BaseException:
         for beside in (index, pages_beside):  # no process left behind (the preview builds
             if beside is not None:            # again and again)
@@ -796,12 +811,13 @@ def link_render_and_index(paths: Paths, loaded: LoadedContent, report: BuildRepo
                     beside()
         raise
     finally:
-        if runs is not None:
-            runs.close()
-    theirs = pages_beside() if pages_beside is not None else []
+        for shared in (runs, turn):
+            if shared is not None:
+                shared.close()
+    theirs, saved_there = pages_beside() if pages_beside is not None else ([], False)
     with report.timed("search"):
-        found, index_entry, saved = index()
-    if saved:
+        found, index_entry, saved_by_index = index()
+    if saved or saved_there or saved_by_index:
         memo.saved(save[0])
     _take_over(memo, site, index_entry, theirs)
     if base_url:

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from guidekit import cache, feeds, pipeline, render, search_index, write
+from guidekit import cache, feeds, pipeline, render, search_index, workers, write
 from guidekit.problems import BuildFailed
 
 from conftest import FIXED_DAY, ROOT, SITES, build_into
@@ -279,28 +279,39 @@ def test_small_changes_are_appended_to_a_journal_until_it_grows(corpus, tmp_path
 
 
 def _noting_who_saves_whole(tmp_path, monkeypatch, beside_fails: bool) -> None:
-    """Make pipeline._save_whole leave a file "main" or "beside" in tmp_path, for the process
-    that saved the memo whole; with `beside_fails`, the index process's save fails."""
+    """Make pipeline._save_whole note in tmp_path/saves which process saved the memo whole
+    ("main", or "beside" for another); with `beside_fails`, another process's save fails."""
     main, save_whole = os.getpid(), pipeline._save_whole
 
     def noting(entries, target):
         if os.getpid() != main and beside_fails:
             raise OSError("disk full")
-        (tmp_path / ("main" if os.getpid() == main else "beside")).touch()
+        with open(tmp_path / "saves", "a") as saves:
+            saves.write("main\n" if os.getpid() == main else "beside\n")
         save_whole(entries, target)
     monkeypatch.setattr(pipeline, "_save_whole", noting)
 
 
-@pytest.mark.parametrize("beside_fails, saver", [(False, "beside"), (True, "main")])
-def test_a_first_build_with_two_processes_saves_the_memo_beside_the_main_one(
-        corpus, tmp_path, monkeypatch, beside_fails, saver):
-    # The index process saves what was made before it started, and the main one adds the
-    # rest; when that save fails, the build still succeeds and the main process saves it all.
+@pytest.mark.parametrize("beside_fails", [False, True])
+def test_a_first_build_with_two_processes_saves_the_memo_once(corpus, tmp_path, monkeypatch,
+                                                              beside_fails):
+    """The process free first (this one, or the index or page process) saves what was made
+    before the index process started, and the main one appends the rest; when that save
+    fails, the build still succeeds and the main process saves it all."""
     _noting_who_saves_whole(tmp_path, monkeypatch, beside_fails)
     cache_dir = tmp_path / "cache"
     cached_build(corpus, tmp_path / "site", cache_dir, jobs=2)
-    assert (tmp_path / saver).exists()
+    saves = (tmp_path / "saves").read_text().split()
+    assert len(saves) == 1 and (saves == ["main"] or not beside_fails)
     assert cached_build(corpus, tmp_path / "site", cache_dir, jobs=2).computed == 0
+
+
+def test_the_first_process_to_ask_gets_the_one_turn():
+    turn = workers.Runs(1, 1)
+    others = [workers.in_background(lambda: turn.mine(0), 2) for _ in range(3)]
+    mine = turn.mine(0)
+    assert sorted([mine] + [other() for other in others]) == [False, False, False, True]
+    turn.close()
 
 
 def test_a_journal_cut_short_loses_only_its_last_record(corpus, tmp_path):
