@@ -43,6 +43,8 @@ T = TypeVar("T")
 
 # The stages a build times, in the order they run (--timings lists them so; some work is
 # done early, while this process would wait: the templates are compiled during the load).
+# The file workers parse, validate and render the files that changed: waiting for them is
+# timed as markdown+prose, most of their work; "validate" is what needs every file at once.
 STAGES = ("load", "validate", "markdown+prose", "graph", "render", "search", "write")
 
 
