@@ -66,7 +66,31 @@ def value_bytes(value, dispatch_table: Mapping | None = None) -> bytes:
 CHUNK = 128
 
 
-_LENGTH = struct.Struct("<Q")  # before each pickle of a saved memo
+_LENGTH = struct.Struct("<Q")  # before each pickle of a run (see frame_header)
+
+
+def frame_header(data: bytes) -> bytes:
+    """What to write before `data` (a pickle) so that unframe finds it among others: its
+    length. A saved memo and a file worker's results are runs of such pickles."""
+    return _LENGTH.pack(len(data))
+
+
+def unframe(data) -> list[object]:
+    """The pickles of a run (see frame_header), from bytes or any buffer: each is unpickled
+    where it lies, so a memory-mapped file is never copied whole (reading a 17 MB memo took
+    8 ms of a rebuild at 1000 articles). Raises ValueError if the run is cut short."""
+    found = []
+    with memoryview(data) as view:
+        at = 0
+        while at < len(view):
+            (length,) = _LENGTH.unpack_from(view, at)
+            at += _LENGTH.size
+            if at + length > len(view):
+                raise ValueError("a run of pickles cut short")
+            with view[at:at + length] as piece:
+                found.append(pickle.loads(piece))
+            at += length
+    return found
 
 
 def pack(entries: Mapping[bytes, object]) -> Iterator[bytes]:
@@ -78,7 +102,7 @@ def pack(entries: Mapping[bytes, object]) -> Iterator[bytes]:
     items = list(entries.items())
     for start in range(0, len(items), CHUNK):
         data = pickle.dumps(dict(items[start:start + CHUNK]), protocol=pickle.HIGHEST_PROTOCOL)
-        yield _LENGTH.pack(len(data))
+        yield frame_header(data)
         yield data
 
 
@@ -94,20 +118,11 @@ def _pickles(data: bytes) -> Iterator[object]:
 
 
 def unpack(data) -> dict[bytes, object]:
-    """The entries of a saved memo (see pack), from bytes or any buffer: pickles are read
-    where they lie, so a memory-mapped memo file is never copied whole (reading 17 MB took
-    8 ms of a rebuild at 1000 articles). Raises if the data is damaged."""
+    """The entries of a saved memo (see pack), from bytes or any buffer (see unframe).
+    Raises if the data is damaged."""
     entries: dict[bytes, object] = {}
-    with memoryview(data) as view:
-        at = 0
-        while at < len(view):
-            (length,) = _LENGTH.unpack_from(view, at)
-            at += _LENGTH.size
-            if at + length > len(view):
-                raise ValueError("a saved memo cut short")
-            with view[at:at + length] as piece:
-                entries.update(pickle.loads(piece))
-            at += length
+    for chunk in unframe(data):
+        entries.update(chunk)
     return entries
 
 

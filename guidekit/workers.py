@@ -19,6 +19,8 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Callable, TypeVar
 
+from .cache import frame_header, unframe
+
 T = TypeVar("T")
 R = TypeVar("R")
 # Below this many items, starting processes costs more than the work they would share (a
@@ -26,7 +28,6 @@ R = TypeVar("R")
 MIN_ITEMS = 64
 BATCH = 16
 _MESSAGE = struct.Struct("<QQ")  # where a batch is in the task file: offset, length
-_LENGTH = struct.Struct("<Q")  # before each record in a results file
 _DIED = "a worker process died before finishing its work"
 _RUN = struct.Struct("<I")  # a run's number (see Runs)
 _MAX_RUNS = 4096
@@ -59,7 +60,8 @@ def _error_record(sequence: int, error: Exception) -> bytes:
 
 def _serve(fn: Callable[[T], R], tasks: int, control: int, out: int) -> None:
     """A worker's loop: each message names a batch in the task file; its results (or its
-    error) go, length-prefixed, to this worker's results file. EOF on `control` ends it."""
+    error) go to this worker's results file, a run of pickles (see cache.frame_header). EOF
+    on `control` ends it."""
     with open(control, "rb") as messages, open(out, "wb", closefd=False) as results:
         while len(message := messages.read(_MESSAGE.size)) == _MESSAGE.size:
             offset, length = _MESSAGE.unpack(message)
@@ -69,19 +71,14 @@ def _serve(fn: Callable[[T], R], tasks: int, control: int, out: int) -> None:
                                       pickle.HIGHEST_PROTOCOL)
             except Exception as error:  # noqa: BLE001 - handed to the parent
                 record = _error_record(sequence, error)
-            results.write(_LENGTH.pack(len(record)))
+            results.write(frame_header(record))
             results.write(record)
 
 
 def _records(results) -> dict[int, tuple[bool, object]]:
     """What a worker wrote to its results file: (ok, results or error) by batch number."""
     results.seek(0)
-    data, at, found = memoryview(results.read()), 0, {}
-    while at < len(data):
-        (length,), at = _LENGTH.unpack_from(data, at), at + _LENGTH.size
-        sequence, ok, value = pickle.loads(data[at:at + length])
-        found[sequence], at = (ok, value), at + length
-    return found
+    return {sequence: (ok, value) for sequence, ok, value in unframe(results.read())}
 
 
 class _Worker:
