@@ -105,8 +105,9 @@ def run(args, prelinked: write.Prelinked | None = None) -> int:
             pipeline.save_memo(paths, memo)
             return code
         # The file workers start before the memo is loaded (see file_stream).
-        with write.removing_in_background(), workers.reaping_later(), \
-                pipeline.file_stream(args.jobs) as file_work:
+        # The replaced site's deletion and the background processes' exits are waited for
+        # once the memo is saved.
+        with workers.waiting_later(), pipeline.file_stream(args.jobs) as file_work:
             memo = pipeline.open_memo(paths)
             report = pipeline.build(paths, strict=args.strict,
                                     write_output=args.command == "build", memo=memo,

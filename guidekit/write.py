@@ -13,11 +13,11 @@ import shutil
 import stat
 import subprocess
 import tempfile
-from contextlib import ExitStack, contextmanager
-from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
 from typing import Callable
+
+from . import workers
 
 # Written into every built site, so we only ever replace a folder that we built.
 MARKER = ".guidekit-site"
@@ -320,7 +320,7 @@ class StagedSite:
 
     def publish(self) -> None:
         """Swap the staging folder in as the output folder, unless a path was refused, and
-        delete the previous one (see removing_in_background)."""
+        delete the previous one (see _remove)."""
         if self._unsafe:
             raise OutputError(f"refusing to write outside {self.out_dir}: "
                               f"{', '.join(sorted(self._unsafe))}")
@@ -341,31 +341,14 @@ class StagedSite:
 
 # Deletes the folder named after it; replaced in a test by a command that fails.
 _REMOVE = ("rm", "-rf", "--")
-# The waits for the folders being deleted in the background (see removing_in_background).
-_removing: ContextVar[list[Callable[[], None]] | None] = ContextVar("removing", default=None)
-
-
-@contextmanager
-def removing_in_background():
-    """Within this block, the site that `publish` replaces is deleted by another process while
-    this one goes on (disk work, 10-70 ms at 1000 articles, done while the memo is saved); the
-    block ends once it is gone, and raises OSError if it could not be deleted. Elsewhere
-    `publish` waits for it."""
-    waits: list[Callable[[], None]] = []
-    token = _removing.set(waits)
-    try:
-        yield
-    finally:
-        _removing.reset(token)
-        with ExitStack() as every:  # each waited for, even after one failed
-            for wait in waits:
-                every.callback(wait)
 
 
 def _remove(folder: Path) -> None:
-    """Delete a folder, in the background within removing_in_background. `rm` is a process of
-    its own rather than a forked copy of this one: writing to memory shared with a fork (as
-    saving the memo does) copies it page by page, and that was slower than not overlapping."""
+    """Delete a folder, by another process, waited for at once or, within
+    workers.waiting_later, at the end of that block (raising OSError if it could not be
+    deleted). `rm` is a process of its own rather than a forked copy of this one: writing to
+    memory shared with a fork (as saving the memo does) copies it page by page, and that was
+    slower than not overlapping."""
     process = subprocess.Popen([*_REMOVE, str(folder)], stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
@@ -374,11 +357,7 @@ def _remove(folder: Path) -> None:
         if process.returncode != 0:
             raise OSError(f"could not delete {folder}, the previous site: "
                           f"{error.decode(errors='replace').strip()}")
-    waits = _removing.get()
-    if waits is None:
-        wait()
-    else:
-        waits.append(wait)
+    workers.wait_now_or_later(wait)
 
 
 class Discard:

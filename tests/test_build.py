@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from guidekit import pipeline, write
+from guidekit import pipeline, workers, write
 from guidekit.problems import BuildFailed
 
 from conftest import ROOT, SITES, build_into
@@ -172,13 +172,13 @@ def test_the_replaced_site_is_deleted_before_the_build_ends(tmp_path, monkeypatc
     publish(out, b"first")
     publish(out, b"second")  # deleted before publish returns
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
-    with write.removing_in_background():  # ... or before this block ends
+    with workers.waiting_later():  # ... or before this block ends
         publish(out, b"third")
         assert (out / "index.html").read_bytes() == b"third"
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
     monkeypatch.setattr(write, "_REMOVE", ("sh", "-c", "echo no room >&2; exit 1", "sh"))
     with pytest.raises(OSError, match=r"could not delete .*\.site\.old-.*: no room"):
-        with write.removing_in_background():
+        with workers.waiting_later():
             publish(out, b"fourth")
     assert (out / "index.html").read_bytes() == b"fourth"
 

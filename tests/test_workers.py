@@ -309,11 +309,11 @@ def _state(pid: int) -> str:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
 
 
-def test_reaping_later_waits_for_a_process_at_the_end_of_the_block(leaves_nothing_behind):
+def test_waiting_later_waits_for_a_process_at_the_end_of_the_block(leaves_nothing_behind):
     """Its result is in at once; its exit is waited for once the block ends (a process that
     failed, too), so none is left behind."""
     before = _children()
-    with _within(30), workers.reaping_later():
+    with _within(30), workers.waiting_later():
         assert workers.in_background(lambda: 6 * 7, 2)() == 42
         [pid] = _children() - before
         while _state(pid) != "Z":  # exited, and not reaped yet
