@@ -161,8 +161,9 @@ class Memo:
         _add(h, [self.generator, _bytes(stage), *map(_bytes, first)])
         return lambda *inputs: _digest(map(_bytes, inputs), h.copy())
 
-    def __len__(self) -> int:
-        """How many entries this build keeps."""
+    def kept(self) -> int:
+        """How many entries this build keeps. (Not __len__: a memo with no entry used yet
+        would then be false, and `if memo` would take it for no memo.)"""
         return len(self._now)
 
     def __contains__(self, key: bytes) -> bool:

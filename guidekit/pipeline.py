@@ -267,7 +267,7 @@ def save_memo(paths: Paths, memo: Memo) -> None:
     target = _cache_file(paths)
     journal = _journal_file(target)
     made, dropped = memo.changes()
-    few = target.exists() and len(made) + len(dropped) < len(memo)
+    few = target.exists() and len(made) + len(dropped) < memo.kept()
     record = cache.pack_changes(made, dropped) if few and (made or dropped) else b""
     if few and _size(journal) + len(record) <= _size(target) // JOURNAL_SHARE:
         if record:
@@ -438,8 +438,8 @@ def fields_to_grade(pages: dict, memo: Memo, file_keys: dict[str, tuple[bytes, b
                     ) -> dict[tuple[str, str], tuple[bytes, bytes | None, tuple | None]]:
     """For each page: its file's body key (see bodies_and_grades), and, unless the page is a
     person's (not graded), the memo key of its grade and warnings and, when the memo lacks
-    them, what its text fields give (see _field_prose), counted here while the Markdown
-    workers finish the bodies. `file_keys` holds, by path, each file's memo key and its
+    them, what its text fields give (see _field_prose: the file workers counted them for
+    the files they loaded). `file_keys` holds, by path, each file's memo key and its
     body's. A page's grade and warnings depend on its file alone, so the file's key keys
     them."""
     found = {}
@@ -676,9 +676,8 @@ def _taken(site, memo: Memo, job: render.PageJob, watch: Stopwatch) -> tuple[boo
 def _search_index(loaded: LoadedContent, memo: Memo | None, site, index_file: str | None,
                   content_key: bytes) -> tuple[list[Problem], tuple | None]:
     """Stage 6: the search index of the loaded content (it needs no graph), written to
-    `index_file` in pieces (None: only checked), or,
-    when no content file changed, taken from the previous build's output if that file is
-    still the index it made. Returns the index's warnings and the memo entry to keep: the
+    `index_file` in pieces (None: only checked), or, when no content file changed, taken
+    from the previous build's output if that file is still the index it made. Returns the index's warnings and the memo entry to keep: the
     index depends on the content alone, so the content's digest is its key; the entry holds
     the file's signature, the warnings and the keys of the page terms it used. A new index's
     entry also carries the vocabulary to keep for the next build to start from (see

@@ -521,7 +521,6 @@ class Templates:
     citation(source) for a source's citation, made once per source."""
 
     def __init__(self, sources: Mapping[str, str], memo: Memo | None = None):
-        # (`is not None`: a memo with no entry yet is false, but no less a memo)
         self.key = b"" if memo is None else memo.key(
             "templates", *(part for name in sorted(sources) for part in (name, sources[name])))
         self.env = make_environment(sources, None if memo is None else
