@@ -289,29 +289,28 @@ def _json_string(text: str) -> str:
     return encode_basestring(text)
 
 
+def _array(pieces: Iterable[str]) -> Iterator[str]:
+    """A JSON array, a piece at a time, each piece some of its items, comma-separated."""
+    yield "["
+    for i, piece in enumerate(pieces):
+        yield f",{piece}" if i else piece
+    yield "]"
+
+
+def _runs(items: Sequence, size: int) -> Iterator[Sequence]:
+    return (items[start:start + size] for start in range(0, len(items), size))
+
+
 def _record_rows(records: Sequence[Record], per_piece: int = 256) -> Iterator[str]:
-    """_json_rows of the records' [page, anchor, heading, text]."""
-    yield "["
-    for start in range(0, len(records), per_piece):
-        yield ("," if start else "") + ",".join(
-            f"[{r.page},{_json_string(r.anchor)},{_json_string(r.heading)},"
-            f"{_json_string(r.text)}]" for r in records[start:start + per_piece])
-    yield "]"
+    """_json_rows of the records' [page, anchor, heading, text], strings by _json_string."""
+    return _array(",".join(f"[{r.page},{_json_string(r.anchor)},{_json_string(r.heading)},"
+                           f"{_json_string(r.text)}]" for r in run)
+                  for run in _runs(records, per_piece))
 
 
-def _json_rows(rows: Iterable[list], per_chunk: int = 256) -> Iterator[str]:
-    """A JSON array, a few rows at a time."""
-    yield "["
-    chunk: list[list] = []
-    first = True
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == per_chunk:
-            yield ("" if first else ",") + _json(chunk)[1:-1]
-            chunk, first = [], False
-    if chunk:
-        yield ("" if first else ",") + _json(chunk)[1:-1]
-    yield "]"
+def _json_rows(rows: Sequence[list], per_piece: int = 256) -> Iterator[str]:
+    """A JSON array of rows, a few at a time."""
+    return _array(_json(list(run))[1:-1] for run in _runs(rows, per_piece))
 
 
 def index_script(index: SearchIndex) -> Iterator[bytes]:
@@ -323,8 +322,8 @@ def index_script(index: SearchIndex) -> Iterator[bytes]:
         "averages": index.averages,
         "kinds": KIND_LABELS,
         "painTypes": index.pain_types,
-        "pages": _json_rows([p.title, p.path, p.kind, p.summary, "|".join(p.aliases),
-                             list(p.pain_types)] for p in index.pages),
+        "pages": _json_rows([[p.title, p.path, p.kind, p.summary, "|".join(p.aliases),
+                              list(p.pain_types)] for p in index.pages]),
         "records": _record_rows(index.records),
         "stems": _grouped_stems(index.stems),
         "synonyms": {k: " ".join(v) for k, v in index.synonyms.items()},
