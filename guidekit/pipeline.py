@@ -334,13 +334,13 @@ def _markdown_work(body: str) -> tuple[MarkdownResult, readability.Counts]:
     return result, readability.body_counts(result.html)
 
 
-def _file_work(item: tuple[bytes, str, bytes, str]) -> dict[bytes, object]:
+def _file_work(item: tuple[bytes, bytes, str, bytes, str]) -> dict[bytes, object]:
     """The per-file work of one content file, for a file worker, as the memo entries it
-    makes, by key of a memo with `generator` (item: generator, path relative to the content
-    folder, bytes, the folder as shown). The file's entry (see _entry); its body's
-    Markdown and reading counts, if it has one; and the reading counts of its text fields
-    (see _field_prose), if it holds a guide page."""
-    generator, rel, raw, root = item
+    makes, by key of a memo with `generator` (item: generator, the file's memo key (see
+    _file_key), path relative to the content folder, bytes, the folder as shown). The file's
+    entry (see _entry); its body's Markdown and reading counts, if it has one; and the
+    reading counts of its text fields (see _field_prose), if it holds a guide page."""
+    generator, key, rel, raw, root = item
     memo = Memo(generator)
     made: dict[bytes, object] = {}
     doc, found = load.parse_file(rel, raw, root)
@@ -360,7 +360,7 @@ def _file_work(item: tuple[bytes, str, bytes, str]) -> dict[bytes, object]:
     # afresh shares other objects than one unpickled: the next build would make every page
     # again. Pickled, the entry is also saved and loaded with the memo as one string of
     # bytes rather than thousands of objects.
-    made[memo.key("file", root, rel, raw)] = (
+    made[key] = (
         body_key, shape,
         pickle.dumps((tuple(found), checked), protocol=pickle.HIGHEST_PROTOCOL))
     return made
@@ -536,7 +536,7 @@ def load_content(paths: Paths, report: BuildReport, today=None, memo: Memo | Non
                     # To the file workers as soon as it is read (they need nothing else), so
                     # that they work while this process reads the rest. (Also a file whose
                     # body's Markdown the memo lacks: the last build failed before it.)
-                    file_work.add((memo.generator, rel, raw or _read(path), root))
+                    file_work.add((memo.generator, key, rel, raw or _read(path), root))
                     entries.append(None)
             report.content_key = memo.key("content", *keys)
         if meanwhile is not None:
